@@ -1,0 +1,34 @@
+// Embedding lookup: y[i] = table[ids[i]];  dtable[v] = sum over i with ids[i] = v of dy[i] (scatter-add).
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+
+Tensor embedding(const Tensor& table, const Tensor& ids) {
+  BF_CHECK(table.ndim() == 2, "embedding: table must be [V, d], got ", table.shape());
+  BF_CHECK(ids.dtype() == DType::i32, "embedding: ids must be i32, got ", dtype_name(ids.dtype()), " ", ids.shape());
+  BF_CHECK(ids.device() == table.device(), "embedding: ids on ", device_name(ids.device()), " but table on ",
+           device_name(table.device()));
+  BF_CHECK(ids.ndim() < Shape::kMaxDims, "embedding: ids ", ids.shape(), " leave no room for the embedding axis");
+  const int64_t n = ids.numel(), vocab = table.size(0), dim = table.size(1);
+  if (ids.device() == Device::cpu) {
+    const int32_t* p = ids.data<int32_t>();
+    for (int64_t i = 0; i < n; ++i)
+      BF_CHECK(p[i] >= 0 && p[i] < vocab, "embedding: id ", p[i], " at position ", i, " is outside the table's ",
+               vocab, " rows");
+  }
+  Shape out_shape = ids.shape();
+  out_shape.push_back(dim);
+  Tensor y = Tensor::empty(out_shape, table.dtype(), table.device());
+  dispatch_float(table.dtype(), "embedding", [&]<class T>() {
+    kernels<T>(table.device()).embedding(n, dim, ids.data<int32_t>(), table.data<T>(), y.data<T>());
+  });
+  return record("embedding", {table, ids}, y, [table, ids, n, dim](const Tensor& g) {
+    dispatch_float(g.dtype(), "embedding backward", [&]<class T>() {
+      kernels<T>(g.device()).embedding_backward(n, dim, ids.data<int32_t>(), g.data<T>(), grad_of(table).data<T>());
+    });
+  }, {0.0, 0});
+}
+
+}  // namespace bf

@@ -1,0 +1,100 @@
+// Matrix products. With C = op(A) op(B) and G = dL/dC:
+//   dL/d op(A) = G op(B)^T,   dL/d op(B) = op(A)^T G,
+// and when A is stored transposed (trans_a) its gradient is the transpose of that: dA = op(B) G^T.
+// Every gradient is one GEMM with transpose flags and beta = 1 (accumulate); nothing is copied.
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+namespace {
+
+struct ProductDims {
+  int64_t batch, m, n, k;
+  Shape out;
+};
+
+ProductDims product_dims(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  check_compatible("matmul", a, b);
+  BF_CHECK(a.ndim() >= 2 && a.ndim() == b.ndim(), "matmul: operands must both be 2-D, 3-D or 4-D with equal rank, got ",
+           a.shape(), " and ", b.shape());
+  ProductDims d{1, a.size(ta ? -1 : -2), b.size(tb ? -2 : -1), a.size(ta ? -2 : -1), Shape()};
+  const int64_t kb = b.size(tb ? -1 : -2);
+  BF_CHECK(d.k == kb, "matmul: inner dimensions differ: ", a.shape(), (ta ? "^T" : ""), " x ", b.shape(),
+           (tb ? "^T" : ""), " (", d.k, " vs ", kb, ")");
+  for (int i = 0; i < a.ndim() - 2; ++i) {
+    BF_CHECK(a.size(i) == b.size(i), "matmul: batch dimensions differ: ", a.shape(), " vs ", b.shape());
+    d.batch *= a.size(i);
+    d.out.push_back(a.size(i));
+  }
+  d.out.push_back(d.m);
+  d.out.push_back(d.n);
+  return d;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const ProductDims d = product_dims(a, b, ta, tb);
+  Tensor c = Tensor::empty(d.out, a.dtype(), a.device());
+  dispatch_float(a.dtype(), "matmul", [&]<class T>() {
+    kernels<T>(a.device()).gemm_batched(d.batch, ta, tb, d.m, d.n, d.k, T(1), a.data<T>(), b.data<T>(), T(0),
+                                        c.data<T>());
+  });
+  return record("matmul", {a, b}, c, [a, b, ta, tb, d](const Tensor& g) {
+    dispatch_float(g.dtype(), "matmul backward", [&]<class T>() {
+      const auto& k = kernels<T>(g.device());
+      if (a.requires_grad()) {
+        if (!ta)  // dA [m,k] = G [m,n] op(B)^T
+          k.gemm_batched(d.batch, false, !tb, d.m, d.k, d.n, T(1), g.data<T>(), b.data<T>(), T(1), grad_of(a).data<T>());
+        else      // dA [k,m] = op(B) [k,n] G^T
+          k.gemm_batched(d.batch, tb, true, d.k, d.m, d.n, T(1), b.data<T>(), g.data<T>(), T(1), grad_of(a).data<T>());
+      }
+      if (b.requires_grad()) {
+        if (!tb)  // dB [k,n] = op(A)^T G
+          k.gemm_batched(d.batch, !ta, false, d.k, d.n, d.m, T(1), a.data<T>(), g.data<T>(), T(1), grad_of(b).data<T>());
+        else      // dB [n,k] = G^T op(A)
+          k.gemm_batched(d.batch, true, ta, d.n, d.k, d.m, T(1), g.data<T>(), a.data<T>(), T(1), grad_of(b).data<T>());
+      }
+    });
+  }, {2.0 * d.batch * d.m * d.n * d.k, 0});
+}
+
+// y = x W^T + b.  dx = dy W,  dW = dy^T x,  db = sum over rows of dy.
+// The bias is written into y first and the GEMM adds onto it (beta = 1): no separate pass.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_compatible("linear", x, weight);
+  BF_CHECK(weight.ndim() == 2 && x.ndim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", x.shape(),
+           " does not match weight ", weight.shape(), " (expected input [..., ", weight.ndim() == 2 ? weight.size(1) : 0,
+           "] for weight [out, in])");
+  const int64_t rows = x.shape().rows(), in = weight.size(1), out = weight.size(0);
+  if (bias.defined()) {
+    check_compatible("linear", x, bias);
+    BF_CHECK(bias.ndim() == 1 && bias.size(0) == out, "linear: bias ", bias.shape(), " does not match weight ",
+             weight.shape(), " (expected [", out, "])");
+  }
+  Tensor y = Tensor::empty(x.shape().with_last(out), x.dtype(), x.device());
+  dispatch_float(x.dtype(), "linear", [&]<class T>() {
+    const auto& k = kernels<T>(x.device());
+    T beta = T(0);
+    if (bias.defined()) {
+      // Broadcast b into every row, then y = x W^T + y.
+      k.fill(rows * out, T(0), y.data<T>());
+      k.bias_add(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
+      beta = T(1);
+    }
+    k.gemm(false, true, rows, out, in, T(1), x.data<T>(), weight.data<T>(), beta, y.data<T>());
+  });
+  return record("linear", {x, weight, bias}, y, [x, weight, bias, rows, in, out](const Tensor& g) {
+    dispatch_float(g.dtype(), "linear backward", [&]<class T>() {
+      const auto& k = kernels<T>(g.device());
+      if (x.requires_grad())  // dx [rows,in] = G [rows,out] W [out,in]
+        k.gemm(false, false, rows, in, out, T(1), g.data<T>(), weight.data<T>(), T(1), grad_of(x).data<T>());
+      if (weight.requires_grad())  // dW [out,in] = G^T x
+        k.gemm(true, false, out, in, rows, T(1), g.data<T>(), x.data<T>(), T(1), grad_of(weight).data<T>());
+      if (bias.defined() && bias.requires_grad()) k.sum_rows_acc(rows, out, g.data<T>(), grad_of(bias).data<T>());
+    });
+  }, {2.0 * rows * in * out, 0});
+}
+
+}  // namespace bf

@@ -1,0 +1,62 @@
+// LayerNorm and RMSNorm over the last axis. Forward saves the per-row statistics the backward needs.
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+namespace {
+
+void check_norm_param(const char* op, const Tensor& x, const Tensor& p, const char* what) {
+  check_defined(op, p, what);
+  check_compatible(op, x, p);
+  BF_CHECK(p.ndim() == 1 && x.ndim() >= 1 && p.size(0) == x.size(-1), op, ": ", what, " ", p.shape(),
+           " does not match the last axis of input ", x.shape());
+}
+
+}  // namespace
+
+// xhat = (x - mu) rstd, y = xhat w + b;  with g = dy w:
+//   dx = rstd (g - mean(g) - xhat mean(g xhat)),  dw = sum_rows dy xhat,  db = sum_rows dy
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
+  check_norm_param("layer_norm", x, weight, "weight");
+  check_norm_param("layer_norm", x, bias, "bias");
+  const int64_t rows = x.shape().rows(), cols = x.shape().last();
+  Tensor y = Tensor::empty_like(x);
+  Tensor mu = Tensor::empty(Shape{rows}, x.dtype(), x.device());
+  Tensor rstd = Tensor::empty(Shape{rows}, x.dtype(), x.device());
+  dispatch_float(x.dtype(), "layer_norm", [&]<class T>() {
+    kernels<T>(x.device()).layernorm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), bias.data<T>(), y.data<T>(),
+                                     mu.data<T>(), rstd.data<T>());
+  });
+  return record("layer_norm", {x, weight, bias}, y, [x, weight, bias, mu, rstd, rows, cols](const Tensor& g) {
+    dispatch_float(g.dtype(), "layer_norm backward", [&]<class T>() {
+      T* dx = x.requires_grad() ? grad_of(x).data<T>() : nullptr;
+      T* dw = weight.requires_grad() ? grad_of(weight).data<T>() : nullptr;
+      T* db = bias.requires_grad() ? grad_of(bias).data<T>() : nullptr;
+      kernels<T>(g.device()).layernorm_backward(rows, cols, x.data<T>(), weight.data<T>(), mu.data<T>(),
+                                                rstd.data<T>(), g.data<T>(), dx, dw, db);
+    });
+  }, {8.0 * x.numel(), static_cast<int64_t>(mu.nbytes() + rstd.nbytes())});
+}
+
+// rms = sqrt(mean x^2), s = 1/(rms + eps), y = x s w;  with g = dy w:
+//   dx = s g - s^2 x sum(g x) / (n rms),  dw = sum_rows dy x s
+Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
+  check_norm_param("rms_norm", x, weight, "weight");
+  const int64_t rows = x.shape().rows(), cols = x.shape().last();
+  Tensor y = Tensor::empty_like(x);
+  Tensor rms = Tensor::empty(Shape{rows}, x.dtype(), x.device());
+  dispatch_float(x.dtype(), "rms_norm", [&]<class T>() {
+    kernels<T>(x.device()).rmsnorm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), y.data<T>(), rms.data<T>());
+  });
+  return record("rms_norm", {x, weight}, y, [x, weight, rms, rows, cols, eps](const Tensor& g) {
+    dispatch_float(g.dtype(), "rms_norm backward", [&]<class T>() {
+      T* dx = x.requires_grad() ? grad_of(x).data<T>() : nullptr;
+      T* dw = weight.requires_grad() ? grad_of(weight).data<T>() : nullptr;
+      kernels<T>(g.device()).rmsnorm_backward(rows, cols, T(eps), x.data<T>(), weight.data<T>(), rms.data<T>(),
+                                              g.data<T>(), dx, dw);
+    });
+  }, {5.0 * x.numel(), static_cast<int64_t>(rms.nbytes())});
+}
+
+}  // namespace bf

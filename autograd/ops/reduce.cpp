@@ -1,0 +1,56 @@
+// Reductions over an axis, and reshape. The tensor is viewed as [outer, len, inner] around the axis.
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+namespace {
+
+struct AxisView {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+AxisView axis_view(const Shape& shape, int axis) {
+  AxisView v;
+  for (int i = 0; i < shape.ndim(); ++i) {
+    if (i < axis) v.outer *= shape[i];
+    else if (i == axis) v.len = shape[i];
+    else v.inner *= shape[i];
+  }
+  return v;
+}
+
+// y = (scale) * sum over the axis;  dx[o,l,i] = scale * dy[o,i] (the gradient is broadcast back)
+Tensor scaled_sum(const char* op, const Tensor& x, int axis, bool average) {
+  BF_CHECK(x.ndim() >= 1, op, ": needs at least one axis, got a 0-D tensor");
+  const int a = x.shape().normalize_axis(axis);
+  const AxisView v = axis_view(x.shape(), a);
+  const double factor = average ? 1.0 / static_cast<double>(v.len) : 1.0;
+  Tensor y = Tensor::empty(x.shape().without_axis(a), x.dtype(), x.device());
+  dispatch_float(x.dtype(), op, [&]<class T>() {
+    const auto& k = kernels<T>(x.device());
+    k.sum_axis(v.outer, v.len, v.inner, x.data<T>(), y.data<T>());
+    if (average) k.scale(y.numel(), T(factor), y.data<T>(), y.data<T>());
+  });
+  return record(op, {x}, y, [x, v, factor](const Tensor& g) {
+    dispatch_float(g.dtype(), "sum backward", [&]<class T>() {
+      kernels<T>(g.device()).broadcast_axis_acc(v.outer, v.len, v.inner, T(factor), g.data<T>(), grad_of(x).data<T>());
+    });
+  }, {double(x.numel()), 0});
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, int axis) { return scaled_sum("sum", x, axis, false); }
+Tensor mean(const Tensor& x, int axis) { return scaled_sum("mean", x, axis, true); }
+Tensor sum_all(const Tensor& x) { return sum(reshape(x, Shape{x.numel()}), 0); }
+
+// y = x viewed with another shape (same storage):  dx = dy viewed with x's shape
+Tensor reshape(const Tensor& x, const Shape& shape) {
+  Tensor y = x.reshape(shape);
+  return record("reshape", {x}, y, [x](const Tensor& g) {
+    dispatch_float(g.dtype(), "reshape backward", [&]<class T>() {
+      kernels<T>(g.device()).axpy(g.numel(), T(1), g.data<T>(), grad_of(x).data<T>());
+    });
+  });
+}
+
+}  // namespace bf

@@ -1,0 +1,59 @@
+// Softmax over the last axis and the fused cross-entropy loss.
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+
+// y_j = exp(x_j) / sum_k exp(x_k)  (k <= i when causal);  dx_j = y_j (dy_j - sum_k dy_k y_k)
+// The backward needs only y, which is the output: nothing extra is saved.
+Tensor softmax(const Tensor& x, bool causal) {
+  BF_CHECK(x.ndim() >= 1, "softmax: needs at least one axis, got ", x.shape());
+  if (causal)
+    BF_CHECK(x.ndim() >= 2 && x.size(-1) == x.size(-2), "softmax: the causal mask needs a [..., T, T] input, got ",
+             x.shape());
+  const int64_t rows = x.shape().rows(), cols = x.shape().last();
+  Tensor y = Tensor::empty_like(x);
+  dispatch_float(x.dtype(), "softmax", [&]<class T>() {
+    kernels<T>(x.device()).softmax(rows, cols, causal, x.data<T>(), y.data<T>());
+  });
+  return record(causal ? "softmax_causal" : "softmax", {x}, y, [x, y, rows, cols](const Tensor& g) {
+    dispatch_float(g.dtype(), "softmax backward", [&]<class T>() {
+      kernels<T>(g.device()).softmax_backward(rows, cols, y.data<T>(), g.data<T>(), grad_of(x).data<T>());
+    });
+  }, {5.0 * x.numel(), 0});
+}
+
+// L = (1/n) sum_{r valid} (lse_r - x[r, t_r]),  lse_r = log sum_j exp x[r, j]
+// dL/dx[r, j] = (1/n) (softmax(x_r)_j - 1[j == t_r]) for valid rows, 0 for ignored ones.
+// Saves the per-row log-sum-exp (rows values) so the backward recomputes softmax in one pass.
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore_index) {
+  BF_CHECK(logits.ndim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
+  BF_CHECK(targets.dtype() == DType::i32 && targets.ndim() == 1 && targets.size(0) == logits.size(0),
+           "cross_entropy: targets must be i32 [", logits.size(0), "] for logits ", logits.shape(), ", got ",
+           targets.shape(), " ", dtype_name(targets.dtype()));
+  BF_CHECK(targets.device() == logits.device(), "cross_entropy: targets on ", device_name(targets.device()),
+           " but logits on ", device_name(logits.device()));
+  const int64_t rows = logits.size(0), cols = logits.size(1);
+  if (targets.device() == Device::cpu) {
+    const int32_t* t = targets.data<int32_t>();
+    for (int64_t r = 0; r < rows; ++r)
+      BF_CHECK(t[r] == ignore_index || (t[r] >= 0 && t[r] < cols), "cross_entropy: target ", t[r], " at row ", r,
+               " is outside the vocabulary [0, ", cols, ") (ignore_index is ", ignore_index, ")");
+  }
+  Tensor loss = Tensor::empty(Shape{}, logits.dtype(), logits.device());
+  Tensor row_lse = Tensor::empty(Shape{rows}, logits.dtype(), logits.device());
+  dispatch_float(logits.dtype(), "cross_entropy", [&]<class T>() {
+    kernels<T>(logits.device()).cross_entropy(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index,
+                                              row_lse.data<T>(), loss.data<T>());
+  });
+  return record("cross_entropy", {logits, targets}, loss,
+                [logits, targets, row_lse, ignore_index, rows, cols](const Tensor& g) {
+    dispatch_float(g.dtype(), "cross_entropy backward", [&]<class T>() {
+      kernels<T>(g.device()).cross_entropy_backward(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index,
+                                                    row_lse.data<T>(), g.data<T>(), grad_of(logits).data<T>());
+    });
+  }, {4.0 * logits.numel(), static_cast<int64_t>(row_lse.nbytes())});
+}
+
+}  // namespace bf

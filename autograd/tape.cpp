@@ -1,0 +1,95 @@
+#include "autograd/tape.h"
+
+#include "backends/kernels.h"
+
+namespace bf {
+namespace {
+
+struct Tape {
+  std::vector<TapeEntry> entries;
+  uint64_t generation = 1;  // bumped whenever the recording is consumed or cleared
+  bool grad_enabled = true;
+  std::string scope;
+};
+thread_local Tape g_tape;
+
+void free_recording() {
+  g_tape.entries.clear();
+  ++g_tape.generation;
+}
+
+}  // namespace
+
+bool grad_enabled() { return g_tape.grad_enabled; }
+NoGradGuard::NoGradGuard() : previous_(g_tape.grad_enabled) { g_tape.grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { g_tape.grad_enabled = previous_; }
+
+ScopeGuard::ScopeGuard(const std::string& name) : previous_length_(g_tape.scope.size()) {
+  if (!g_tape.scope.empty()) g_tape.scope += '.';
+  g_tape.scope += name;
+}
+ScopeGuard::~ScopeGuard() { g_tape.scope.resize(previous_length_); }
+const std::string& current_scope() { return g_tape.scope; }
+
+bool should_record(std::initializer_list<const Tensor*> inputs) {
+  if (!g_tape.grad_enabled) return false;
+  for (const Tensor* t : inputs)
+    if (t && t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+Tensor record(const char* op, std::vector<Tensor> inputs, Tensor output, BackwardFn backward, OpCost cost) {
+  bool any = false;
+  for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
+  if (!g_tape.grad_enabled || !any) return output;
+  TensorImpl& out = output.impl();
+  out.requires_grad = true;
+  out.tape_index = static_cast<int64_t>(g_tape.entries.size());
+  out.tape_generation = g_tape.generation;
+  g_tape.entries.push_back(
+      TapeEntry{op, g_tape.scope, std::move(inputs), output, std::move(backward), cost.flops, cost.saved_bytes});
+  return output;
+}
+
+Tensor grad_of(const Tensor& t) {
+  TensorImpl& impl = t.impl();
+  if (!impl.grad) impl.grad = Tensor::zeros(t.shape(), t.dtype(), t.device()).impl_ptr();
+  return Tensor(impl.grad);
+}
+
+void backward(const Tensor& output, const Tensor& grad_output) {
+  const TensorImpl& out = output.impl();
+  BF_CHECK(out.requires_grad, "backward: the tensor ", output.shape(),
+           " does not require grad (no input of the ops that made it requires grad, or it was made under "
+           "NoGradGuard)");
+  BF_CHECK(grad_output.shape() == output.shape() && grad_output.dtype() == output.dtype(),
+           "backward: grad_output ", grad_output.shape(), " ", dtype_name(grad_output.dtype()),
+           " does not match the output ", output.shape(), " ", dtype_name(output.dtype()));
+  if (out.tape_index >= 0)
+    BF_CHECK(out.tape_generation == g_tape.generation && out.tape_index < int64_t(g_tape.entries.size()),
+             "backward: the tape that recorded this tensor was already consumed by an earlier backward() "
+             "(or cleared); run the forward pass again before calling backward");
+
+  // Seed dL/d(output), then visit entries newest first. An entry whose output received no gradient is not
+  // on a path to the output and is skipped. Intermediate gradients are freed as soon as they are used.
+  grad_of(output).copy_from(grad_output);
+  for (auto it = g_tape.entries.rbegin(); it != g_tape.entries.rend(); ++it) {
+    TensorImpl& produced = it->output.impl();
+    if (!produced.grad) continue;
+    Tensor grad_output_of_op(produced.grad);
+    it->backward(grad_output_of_op);
+    produced.grad.reset();
+  }
+  free_recording();
+}
+
+void backward(const Tensor& loss) {
+  BF_CHECK(loss.numel() == 1, "backward: the loss must have one element, got shape ", loss.shape(),
+           " (pass grad_output for a non-scalar output)");
+  backward(loss, Tensor::ones(loss.shape(), loss.dtype(), loss.device()));
+}
+
+const std::vector<TapeEntry>& tape_entries() { return g_tape.entries; }
+void clear_tape() { free_recording(); }
+
+}  // namespace bf

@@ -1,0 +1,111 @@
+// The one kernel list. Every backend (backends/cpu, backends/cuda) fills a Kernels<T> table for T = float
+// and T = double, so an op calls kernels<T>(device).name(...) and any kernel can be run on both backends
+// and compared entry by entry.
+//
+// Conventions, the same for every entry:
+//  - pointers are raw device buffers, contiguous row-major, never aliased unless stated;
+//  - forward kernels OVERWRITE their outputs;
+//  - backward kernels ACCUMULATE (+=) into gradient buffers named d*_acc, so a tensor used by several ops
+//    gets the sum of its gradients without temporaries;
+//  - "rows x cols" means the tensor viewed as [rows, cols] with cols the last axis.
+#pragma once
+#include <cstdint>
+
+#include "core/device.h"
+
+namespace bf {
+
+template <class T>
+struct Kernels {
+  // ---- matrix products (OpenBLAS / cuBLAS) ----
+  // C[m,n] = alpha * op(A) op(B) + beta * C, op(A) = A [m,k] or A^T when trans_a (A stored [k,m]);
+  // op(B) = B [k,n] or B^T when trans_b (B stored [n,k]).
+  void (*gemm)(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, const T* b,
+               T beta, T* c);
+  // The same for `batch` independent, contiguous products (A_i at a + i*m*k, B_i at b + i*k*n, C_i at
+  // c + i*m*n): the attention heads [B*H] as one call.
+  void (*gemm_batched)(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                       const T* a, const T* b, T beta, T* c);
+
+  // ---- elementwise over n elements ----
+  void (*add)(int64_t n, const T* a, const T* b, T* out);          // out = a + b
+  void (*sub)(int64_t n, const T* a, const T* b, T* out);          // out = a - b
+  void (*mul)(int64_t n, const T* a, const T* b, T* out);          // out = a * b
+  void (*scale)(int64_t n, T alpha, const T* x, T* out);           // out = alpha * x
+  void (*axpy)(int64_t n, T alpha, const T* x, T* y_acc);          // y += alpha * x
+  void (*mul_acc)(int64_t n, const T* a, const T* b, T* out_acc);  // out += a * b
+  // out = g[0] * x with g a one-element device buffer (a trainable scalar gain)
+  void (*scale_by)(int64_t n, const T* g, const T* x, T* out);
+  void (*scale_by_acc)(int64_t n, const T* g, const T* x, T* out_acc);  // out += g[0] * x
+  // out[0] += sum_i a_i * b_i (the gradient of a scalar gain; deterministic order)
+  void (*dot_acc)(int64_t n, const T* a, const T* b, T* out_acc);
+  void (*fill)(int64_t n, T value, T* out);
+
+  // ---- activations ----
+  void (*relu)(int64_t n, const T* x, T* y);                               // y = max(x, 0)
+  void (*relu_backward)(int64_t n, const T* x, const T* dy, T* dx_acc);     // dx += dy * 1[x > 0]
+  void (*leaky_relu)(int64_t n, T slope, const T* x, T* y);                // y = x > 0 ? x : slope x
+  void (*leaky_relu_backward)(int64_t n, T slope, const T* x, const T* dy, T* dx_acc);
+  void (*gelu)(int64_t n, const T* x, T* y);                               // tanh form
+  void (*gelu_backward)(int64_t n, const T* x, const T* dy, T* dx_acc);
+
+  // ---- rows ----
+  void (*bias_add)(int64_t rows, int64_t cols, const T* x, const T* bias, T* y);  // y[r,c] = x[r,c] + b[c]
+  void (*sum_rows_acc)(int64_t rows, int64_t cols, const T* x, T* out_acc);       // out[c] += sum_r x[r,c]
+  // Tensor viewed as [outer, len, inner]: out[o,i] = sum_l x[o,l,i]
+  void (*sum_axis)(int64_t outer, int64_t len, int64_t inner, const T* x, T* out);
+  // dx[o,l,i] += scale * dy[o,i]  (the backward of sum and mean over an axis)
+  void (*broadcast_axis_acc)(int64_t outer, int64_t len, int64_t inner, T scale, const T* dy, T* dx_acc);
+
+  // ---- softmax and cross-entropy ----
+  // y = softmax over the last axis. causal: the input is [..., T, T] (cols = T) and entry (i, j) with j > i
+  // is masked to probability 0 (row i is the row index modulo T).
+  void (*softmax)(int64_t rows, int64_t cols, bool causal, const T* x, T* y);
+  // dx += y * (dy - sum_j dy_j y_j)
+  void (*softmax_backward)(int64_t rows, int64_t cols, const T* y, const T* dy, T* dx_acc);
+  // Fused log-softmax + negative log-likelihood. row_lse[r] = log sum_j exp(x[r,j]);
+  // loss[0] = mean over rows whose target != ignore_index of (row_lse[r] - x[r, target[r]]) (0 if none).
+  void (*cross_entropy)(int64_t rows, int64_t cols, const T* logits, const int32_t* targets, int32_t ignore_index,
+                        T* row_lse, T* loss);
+  // dlogits[r,j] += dloss[0] / n_valid * (softmax(x)[r,j] - 1[j == target[r]]), 0 for ignored rows.
+  void (*cross_entropy_backward)(int64_t rows, int64_t cols, const T* logits, const int32_t* targets,
+                                 int32_t ignore_index, const T* row_lse, const T* dloss, T* dlogits_acc);
+
+  // ---- normalisation (forward saves per-row statistics for the backward) ----
+  // LayerNorm: xhat = (x - mean) * rstd, rstd = 1/sqrt(var + eps), y = xhat * w + b
+  void (*layernorm)(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd);
+  void (*layernorm_backward)(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd,
+                             const T* dy, T* dx_acc, T* dw_acc, T* db_acc);  // null = not wanted
+  // RMSNorm (the paper's form): rms = sqrt(mean(x^2)), y = x / (rms + eps) * w
+  void (*rmsnorm)(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms);
+  void (*rmsnorm_backward)(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy,
+                           T* dx_acc, T* dw_acc);  // null = not wanted
+
+  // ---- embedding ----
+  // out[i, :] = table[ids[i], :]   (ids already checked to lie in [0, vocab))
+  void (*embedding)(int64_t n_ids, int64_t dim, const int32_t* ids, const T* table, T* out);
+  // dtable[ids[i], :] += dout[i, :]  (deterministic: rows accumulate in index order)
+  void (*embedding_backward)(int64_t n_ids, int64_t dim, const int32_t* ids, const T* dout, T* dtable_acc);
+
+  // ---- head permutations ----
+  // [B,T,H,dk] -> [B,H,T,dk] (split) and back (merge); `accumulate` adds into dst instead of overwriting,
+  // which is how each serves as the other's backward.
+  void (*split_heads)(int64_t b, int64_t t, int64_t h, int64_t dk, const T* src, T* dst, bool accumulate);
+  void (*merge_heads)(int64_t b, int64_t t, int64_t h, int64_t dk, const T* src, T* dst, bool accumulate);
+};
+
+template <class T>
+const Kernels<T>& cpu_kernels();
+template <class T>
+const Kernels<T>& cuda_kernels();  // bf::Error when the CUDA backend is not built
+template <class T>
+const Kernels<T>& kernels(Device device) {
+  return device == Device::cpu ? cpu_kernels<T>() : cuda_kernels<T>();
+}
+
+// Thread settings for the CPU backend: one OpenMP pool shared with OpenBLAS (its OpenMP build), and
+// flush-to-zero / denormals-are-zero on every thread of it. Called once by the CLI and the tests.
+void configure_cpu_threads(int threads);  // threads <= 0: all cores
+int cpu_threads();
+
+}  // namespace bf

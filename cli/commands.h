@@ -1,0 +1,16 @@
+// Each `bareformer` subcommand lives in cli/<name>_command.cpp: it registers its options on the CLI11
+// app and returns how to run it once chosen.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace bf::cli {
+
+struct Command {
+  CLI::App* subcommand;
+  std::function<int()> run;  // returns the exit status
+};
+
+Command add_gradcheck_command(CLI::App& app);
+
+}  // namespace bf::cli

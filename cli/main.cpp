@@ -1,0 +1,27 @@
+// bareformer: the command-line entry point. CLI11 (Debian's libcli11-dev) parses subcommands and flags
+// and prints usage and parse errors; each subcommand lives in its own cli/<name>_command.cpp.
+#include <iostream>
+#include <vector>
+
+#include "backends/kernels.h"
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bareformer: a from-scratch autodiff engine for the transformer blocks of "
+               "\"Simplifying Transformer Blocks\" (He & Hofmann, ICLR 2024)"};
+  app.require_subcommand(1);
+  const std::vector<bf::cli::Command> commands = {
+      bf::cli::add_gradcheck_command(app),
+  };
+  CLI11_PARSE(app, argc, argv);
+  try {
+    bf::configure_cpu_threads(0);
+    for (const auto& command : commands)
+      if (command.subcommand->parsed()) return command.run();
+    return 2;
+  } catch (const bf::Error& e) {
+    std::cerr << "bareformer: error: " << e.what() << "\n";
+    return 1;
+  }
+}

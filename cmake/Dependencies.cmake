@@ -1,0 +1,49 @@
+# Finds every third-party library bareformer builds with. Each missing one stops the configure with the
+# Debian package that provides it, since scripts/setup.sh is the only supported way to get them.
+
+function(bf_require found_var what debian_package)
+  if(NOT ${found_var})
+    message(FATAL_ERROR "bareformer needs ${what}: install the Debian package '${debian_package}' "
+                        "(or run scripts/setup.sh, which installs everything the build needs).")
+  endif()
+endfunction()
+
+find_package(Eigen3 3.4 QUIET NO_MODULE)
+bf_require(Eigen3_FOUND "Eigen 3.4" libeigen3-dev)
+
+find_package(nlohmann_json 3 QUIET)
+bf_require(nlohmann_json_FOUND "nlohmann/json" nlohmann-json3-dev)
+
+find_package(CLI11 QUIET)
+bf_require(CLI11_FOUND "CLI11 (command-line parsing)" libcli11-dev)
+
+find_package(OpenMP QUIET)
+bf_require(OpenMP_CXX_FOUND "OpenMP (the compiler's libgomp)" libgomp1)
+
+if(BAREFORMER_TESTS)
+  find_package(doctest QUIET)
+  bf_require(doctest_FOUND "doctest (the test framework)" doctest-dev)
+endif()
+
+# OpenBLAS: prefer the OpenMP build so that OpenBLAS and our own OpenMP loops share one thread pool
+# instead of two pools spinning against each other on 2 cores. Fall back to any OpenBLAS with a note.
+set(BF_OPENBLAS_HINTS /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp)
+find_library(BF_OPENBLAS_LIBRARY NAMES openblas HINTS ${BF_OPENBLAS_HINTS} ${BAREFORMER_OPENBLAS_DIR}
+             NO_CACHE)
+find_path(BF_CBLAS_INCLUDE cblas.h
+          HINTS /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/aarch64-linux-gnu/openblas-openmp
+                ${BAREFORMER_OPENBLAS_DIR}/include NO_CACHE)
+if(NOT BF_OPENBLAS_LIBRARY OR NOT BF_CBLAS_INCLUDE)
+  set(BF_OPENBLAS_FOUND FALSE)
+else()
+  set(BF_OPENBLAS_FOUND TRUE)
+endif()
+bf_require(BF_OPENBLAS_FOUND "OpenBLAS with cblas.h" "libopenblas-openmp-dev")
+if(NOT BF_OPENBLAS_LIBRARY MATCHES "openmp")
+  message(STATUS "bareformer: OpenBLAS at ${BF_OPENBLAS_LIBRARY} is not the OpenMP build; "
+                 "install libopenblas-openmp-dev so its threads do not fight bareformer's.")
+endif()
+message(STATUS "bareformer: OpenBLAS ${BF_OPENBLAS_LIBRARY}, cblas.h in ${BF_CBLAS_INCLUDE}")
+add_library(bf::openblas INTERFACE IMPORTED)
+set_target_properties(bf::openblas PROPERTIES INTERFACE_LINK_LIBRARIES "${BF_OPENBLAS_LIBRARY}"
+                                              INTERFACE_INCLUDE_DIRECTORIES "${BF_CBLAS_INCLUDE}")

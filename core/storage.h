@@ -1,0 +1,51 @@
+// Refcounted raw buffers. Storage is shared by a tensor and its reshaped views; it returns its buffer to
+// a caching allocator when the last owner goes, so a training step that allocates the same sizes every
+// step performs no heap allocation after the first step.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+#include "core/device.h"
+
+namespace bf {
+
+// How a device's memory is obtained. The CPU one is built in; the CUDA backend registers its own.
+struct DeviceMemory {
+  void* (*allocate)(size_t bytes);
+  void (*release)(void* ptr, size_t bytes);
+  void (*copy)(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
+  void (*fill_zero)(void* ptr, size_t bytes);
+};
+
+void register_device_memory(Device device, const DeviceMemory* memory);
+const DeviceMemory& device_memory(Device device);  // bf::Error when the device's backend is not built
+bool device_available(Device device);
+
+class Storage {
+ public:
+  Storage(size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  Device device_;
+};
+
+// Statistics and control of the CPU caching allocator (benchmarks read these).
+struct AllocatorStats {
+  size_t bytes_in_use = 0;
+  size_t peak_bytes_in_use = 0;
+  size_t bytes_cached = 0;
+  size_t system_allocations = 0;  // calls that reached the system allocator
+};
+AllocatorStats cpu_allocator_stats();
+void cpu_allocator_release_cached();  // hands every cached (free) buffer back to the system
+
+}  // namespace bf

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Everything CI does: install what is missing, build (warnings are errors), run the whole suite, then the
+# same suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc)
+
+echo "== release build + tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBAREFORMER_WERROR=ON > /dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j 1
+
+echo "== ASan + UBSan build + tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBAREFORMER_SANITIZE=ON \
+      -DBAREFORMER_WERROR=ON > /dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j 1
+echo "scripts/test.sh: all suites passed (release and sanitizers)"
