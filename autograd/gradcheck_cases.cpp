@@ -109,6 +109,17 @@ std::vector<GradcheckCase> build_cases() {
   add_case("merge_heads", "[2,2,3,3] -> [2,3,6]",
            [](Rng& r, Device d) { return std::vector<Tensor>{param({2, 2, 3, 3}, r, d)}; },
            [](In x) { return merge_heads(x[0]); });
+  // Shaped attention (Eq. 5) and its skipinit form (Eq. 4); C is a constant input.
+  add_case("attention_mix", "A [2,2,3,3], alpha/beta/gamma [2], C [3,3]",
+           [](Rng& r, Device d) {
+             Tensor centring = Tensor::uniform({3, 3}, r, 0, 1, DType::f64, d);
+             return std::vector<Tensor>{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d),
+                                        param({2}, r, d), centring};
+           },
+           [](In x) { return attention_mix(x[0], x[1], x[2], x[3], x[4]); });
+  add_case("attention_mix_skipinit", "A [2,2,3,3], alpha/beta [2]",
+           [](Rng& r, Device d) { return std::vector<Tensor>{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+           [](In x) { return attention_mix(x[0], x[1], x[2]); });
   return c;
 }
 

@@ -51,4 +51,10 @@ Tensor embedding(const Tensor& table, const Tensor& ids);  // table [V, d], ids 
 Tensor split_heads(const Tensor& x, int64_t heads);        // [B, T, H*dk] -> [B, H, T, dk]
 Tensor merge_heads(const Tensor& x);                       // [B, H, T, dk] -> [B, T, H*dk]
 
+// ---- shaped attention (ops/attention_mix.cpp) ----
+// A' = alpha_h I + beta_h A - gamma_h C per head (paper Eq. 5). A [B, H, T, T]; alpha, beta, gamma [H];
+// C [T, T] a constant (the centring matrix softmax(M)). Undefined gamma and C give Eq. 4 (skipinit).
+Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, const Tensor& gamma = Tensor(),
+                     const Tensor& centring = Tensor());
+
 }  // namespace bf

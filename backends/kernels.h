@@ -87,6 +87,16 @@ struct Kernels {
   // dtable[ids[i], :] += dout[i, :]  (deterministic: rows accumulate in index order)
   void (*embedding_backward)(int64_t n_ids, int64_t dim, const int32_t* ids, const T* dout, T* dtable_acc);
 
+  // ---- shaped attention (Eq. 4 and Eq. 5 of the paper) ----
+  // A is [batch, heads, t, t]; alpha, beta, gamma are [heads]; C is [t, t]. gamma and c may both be null
+  // (skipinit, Eq. 4).  out[b,h,i,j] = alpha_h 1[i == j] + beta_h A[b,h,i,j] - gamma_h C[i,j]
+  void (*attention_mix)(int64_t batch, int64_t heads, int64_t t, const T* a, const T* alpha, const T* beta,
+                        const T* gamma, const T* c, T* out);
+  // dA += beta_h dOut;  dalpha_h += sum_{b,i} dOut[b,h,i,i];  dbeta_h += sum_{b,i,j} dOut A;
+  // dgamma_h += -sum_{b,i,j} dOut C. Any gradient pointer may be null (not wanted).
+  void (*attention_mix_backward)(int64_t batch, int64_t heads, int64_t t, const T* a, const T* beta, const T* c,
+                                 const T* dout, T* da_acc, T* dalpha_acc, T* dbeta_acc, T* dgamma_acc);
+
   // ---- head permutations ----
   // [B,T,H,dk] -> [B,H,T,dk] (split) and back (merge); `accumulate` adds into dst instead of overwriting,
   // which is how each serves as the other's backward.

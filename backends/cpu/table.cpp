@@ -14,6 +14,7 @@ static Kernels<T> build_cpu_table() {
   cpu::fill_norm_kernels(k);
   cpu::fill_embedding_kernels(k);
   cpu::fill_permute_kernels(k);
+  cpu::fill_attention_kernels(k);
   return k;
 }
 

@@ -1,0 +1,51 @@
+// Shaped attention: A' = alpha_h I + beta_h A - gamma_h C (paper Eq. 5), or alpha_h I + beta_h A (Eq. 4).
+//   dL/dA       = beta_h dL/dA'
+//   dL/dalpha_h = sum_{b,i} dL/dA'[b,h,i,i]            (the trace of each head's gradient)
+//   dL/dbeta_h  = sum_{b,i,j} dL/dA'[b,h,i,j] A[b,h,i,j]
+//   dL/dgamma_h = -sum_{b,i,j} dL/dA'[b,h,i,j] C[i,j]
+// C is a constant: no gradient flows into it.
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+
+Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, const Tensor& gamma,
+                     const Tensor& centring) {
+  BF_CHECK(a.ndim() == 4 && a.size(2) == a.size(3), "attention_mix: A must be [B, H, T, T], got ", a.shape());
+  const int64_t batch = a.size(0), heads = a.size(1), t = a.size(2);
+  auto check_gain = [&](const Tensor& g, const char* name) {
+    check_defined("attention_mix", g, name);
+    check_compatible("attention_mix", a, g);
+    BF_CHECK(g.ndim() == 1 && g.size(0) == heads, "attention_mix: ", name, " ", g.shape(), " must be [", heads,
+             "] for A ", a.shape());
+  };
+  check_gain(alpha, "alpha");
+  check_gain(beta, "beta");
+  BF_CHECK(gamma.defined() == centring.defined(), "attention_mix: gamma and C must be given together");
+  if (gamma.defined()) {
+    check_gain(gamma, "gamma");
+    check_compatible("attention_mix", a, centring);
+    BF_CHECK(centring.shape() == Shape({t, t}), "attention_mix: C ", centring.shape(), " must be [", t, ", ", t,
+             "] for A ", a.shape());
+  }
+  Tensor out = Tensor::empty_like(a);
+  dispatch_float(a.dtype(), "attention_mix", [&]<class T>() {
+    kernels<T>(a.device()).attention_mix(batch, heads, t, a.data<T>(), alpha.data<T>(), beta.data<T>(),
+                                         gamma.defined() ? gamma.data<T>() : nullptr,
+                                         centring.defined() ? centring.data<T>() : nullptr, out.data<T>());
+  });
+  return record("attention_mix", {a, alpha, beta, gamma}, out,
+                [a, alpha, beta, gamma, centring, batch, heads, t](const Tensor& g) {
+    dispatch_float(g.dtype(), "attention_mix backward", [&]<class T>() {
+      auto grad_ptr = [](const Tensor& x) -> T* {
+        return x.defined() && x.requires_grad() ? grad_of(x).data<T>() : nullptr;
+      };
+      kernels<T>(g.device()).attention_mix_backward(batch, heads, t, a.data<T>(), beta.data<T>(),
+                                                    centring.defined() ? centring.data<T>() : nullptr, g.data<T>(),
+                                                    grad_ptr(a), grad_ptr(alpha), grad_ptr(beta), grad_ptr(gamma));
+    });
+  }, {4.0 * a.numel(), 0});
+}
+
+}  // namespace bf

@@ -1,0 +1,262 @@
+// bench_ops: how close the engine runs to the machine's two ceilings.
+//
+//  (a) GEMM ceiling. The matmul op through the tape (forward + backward: grad mode on, both inputs require
+//      grad, bf::backward with a seed gradient) against raw cblas_sgemm doing the same three GEMMs with the
+//      same transpose flags and betas (forward C = op(A) op(B), then dA += ..., dB += ... exactly as
+//      autograd/ops/matmul.cpp issues them). The difference is what the engine adds: tensor allocation
+//      (cached), the tape entry and closure, and seeding dL/dC (zero + copy of a [m, n] buffer).
+//  (b) Memory ceiling. The softmax, layer_norm, rms_norm and gelu kernels (forward and backward, called
+//      straight from the kernel table) on an f32 [8192, 1024] tensor (32 MiB, past L2 and as large as L3),
+//      as effective GB/s against a parallel copy measured in the same run.
+//
+// Every time is the median of kReps repetitions after kWarmup warm-up runs; in (a) the raw and op
+// repetitions alternate so that clock or neighbour drift hits both alike.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autograd/ops.h"
+#include "autograd/tape.h"
+#include "backends/kernels.h"
+#include "core/storage.h"
+#include "core/tensor.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <class Fn>
+double time_ms(Fn&& fn) {
+  const auto t0 = Clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (a) matmul through the tape vs raw cblas_sgemm
+// ---------------------------------------------------------------------------------------------------
+
+struct GemmCase {
+  const char* name;
+  int64_t batch, m, n, k;
+  bool ta, tb;
+};
+
+// Row-major C[m,n] = alpha op(A) op(B) + beta C with the leading dimensions of the stored shapes
+// (the same call backends/cpu/gemm.cpp makes).
+void raw_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta,
+              float* c) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blasint(m),
+              blasint(n), blasint(k), 1.0f, a, blasint(ta ? m : k), b, blasint(tb ? k : n), beta, c, blasint(n));
+}
+
+// `batch` independent products; more than one: one OpenMP thread per product, as backends/cpu/gemm.cpp.
+void raw_batched(int64_t batch, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
+                 float beta, float* c) {
+#pragma omp parallel for schedule(static) if (batch > 1)
+  for (int64_t i = 0; i < batch; ++i) raw_gemm(ta, tb, m, n, k, a + i * m * k, b + i * k * n, beta, c + i * m * n);
+}
+
+// Forward and the two gradient GEMMs, flags and betas exactly as the matmul op's backward issues them.
+void raw_step(const GemmCase& g, const float* A, const float* B, const float* G, float* C, float* dA, float* dB) {
+  const int64_t bt = g.batch, m = g.m, n = g.n, k = g.k;
+  raw_batched(bt, g.ta, g.tb, m, n, k, A, B, 0.0f, C);
+  if (!g.ta) raw_batched(bt, false, !g.tb, m, k, n, G, B, 1.0f, dA);  // dA [m,k] = G op(B)^T
+  else       raw_batched(bt, g.tb, true, k, m, n, B, G, 1.0f, dA);    // dA [k,m] = op(B) G^T
+  if (!g.tb) raw_batched(bt, !g.ta, false, k, n, m, A, G, 1.0f, dB);  // dB [k,n] = op(A)^T G
+  else       raw_batched(bt, true, g.ta, n, k, m, G, A, 1.0f, dB);    // dB [n,k] = G^T op(A)
+}
+
+bf::Shape stored_shape(const GemmCase& g, int64_t rows, int64_t cols) {
+  return g.batch > 1 ? bf::Shape{g.batch, rows, cols} : bf::Shape{rows, cols};
+}
+
+std::vector<float> host_copy(const bf::Tensor& t) {
+  const float* p = t.data<float>();
+  return std::vector<float>(p, p + t.numel());
+}
+
+void bench_matmul(int warmup, int reps) {
+  const GemmCase cases[] = {
+      {"[2048x768] x [768x3072]", 1, 2048, 3072, 768, false, false},
+      {"[2048x3072] x [3072x768]", 1, 2048, 768, 3072, false, false},
+      {"[2048x768] x [768x768]", 1, 2048, 768, 768, false, false},
+      {"64 x [128x64] x [64x128]", 64, 128, 128, 64, false, false},
+      // The two forms the model actually issues: a linear layer (x W^T, W stored [out, in]) and Q K^T.
+      {"[2048x768] x [3072x768]^T", 1, 2048, 3072, 768, false, true},
+      {"64 x [128x64] x [128x64]^T", 64, 128, 128, 64, false, true},
+  };
+  std::printf("(a) matmul op through the tape (forward + backward) vs the same 3 raw cblas_sgemm calls, f32\n");
+  std::printf("    median of %d after %d warm-up; raw and op runs alternate; overhead = op/raw - 1 (target < 5%%)\n",
+              reps, warmup);
+  std::printf("    seed = zero + copy of dL/dC into a fresh [m,n] grad buffer (bf::backward's seeding), part of op\n\n");
+  std::printf("%-28s %9s %9s %10s %9s %9s %9s %7s\n", "shape", "raw ms", "op ms", "overhead", "GFLOP/s", "raw GF/s",
+              "seed ms", "target");
+  std::printf("%s\n", std::string(28 + 9 * 5 + 10 + 7 + 7, '-').c_str());
+
+  bf::Rng rng(7);
+  for (const GemmCase& g : cases) {
+    const bf::Shape a_shape = g.ta ? stored_shape(g, g.k, g.m) : stored_shape(g, g.m, g.k);
+    const bf::Shape b_shape = g.tb ? stored_shape(g, g.n, g.k) : stored_shape(g, g.k, g.n);
+    const bf::Shape c_shape = stored_shape(g, g.m, g.n);
+    bf::Tensor a = bf::Tensor::randn(a_shape, rng, 0.0, 1.0);
+    bf::Tensor b = bf::Tensor::randn(b_shape, rng, 0.0, 1.0);
+    bf::Tensor seed = bf::Tensor::randn(c_shape, rng, 0.0, 1.0);
+    a.set_requires_grad(true);
+    b.set_requires_grad(true);
+
+    // Raw side: its own buffers, gradients accumulated (beta = 1) like the op's leaf .grad.
+    const std::vector<float> A = host_copy(a), B = host_copy(b), G = host_copy(seed);
+    std::vector<float> C(c_shape.numel()), dA(A.size(), 0.0f), dB(B.size(), 0.0f), scratch(C.size());
+
+    auto run_op = [&] {
+      bf::Tensor c = bf::matmul(a, b, g.ta, g.tb);
+      bf::backward(c, seed);
+    };
+    auto run_raw = [&] { raw_step(g, A.data(), B.data(), G.data(), C.data(), dA.data(), dB.data()); };
+    auto run_seed = [&] {  // what bf::backward does to seed: grad_of(output) (zeros) then copy_from
+      std::memset(scratch.data(), 0, scratch.size() * sizeof(float));
+      std::memcpy(scratch.data(), G.data(), scratch.size() * sizeof(float));
+    };
+
+    for (int i = 0; i < warmup; ++i) {
+      run_raw();
+      run_op();
+    }
+    const size_t sys_allocs_before = bf::cpu_allocator_stats().system_allocations;
+    std::vector<double> raw_t, op_t, seed_t;
+    for (int i = 0; i < reps; ++i) {
+      raw_t.push_back(time_ms(run_raw));
+      op_t.push_back(time_ms(run_op));
+      seed_t.push_back(time_ms(run_seed));
+    }
+    const size_t sys_allocs = bf::cpu_allocator_stats().system_allocations - sys_allocs_before;
+
+    const double raw_ms = median(raw_t), op_ms = median(op_t), seed_ms = median(seed_t);
+    const double flops = 3.0 * 2.0 * double(g.batch) * double(g.m) * double(g.n) * double(g.k);
+    const double overhead = 100.0 * (op_ms / raw_ms - 1.0);
+    std::printf("%-28s %9.2f %9.2f %9.1f%% %9.1f %9.1f %9.2f %7s%s\n", g.name, raw_ms, op_ms, overhead,
+                flops / (op_ms * 1e6), flops / (raw_ms * 1e6), seed_ms, overhead < 5.0 ? "ok" : "MISS",
+                sys_allocs ? "  (system allocations in timed runs!)" : "");
+  }
+  std::printf("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (b) memory-bound kernels vs copy bandwidth
+// ---------------------------------------------------------------------------------------------------
+
+struct KernelCase {
+  const char* name;
+  double bytes_per_elem;  // distinct bytes read + written per element of the [rows, cols] tensor
+  const char* traffic;    // which tensors those bytes are
+  std::function<void()> run;
+  bool target = true;     // counted against the 50% target (diagnostic split-outs are not)
+};
+
+double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+  for (int i = 0; i < warmup; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) t.push_back(time_ms(fn));
+  return median(t);
+}
+
+void bench_kernels(int warmup, int reps) {
+  constexpr int64_t rows = 8192, cols = 1024, n = rows * cols;
+  const auto& k = bf::kernels<float>(bf::Device::cpu);
+  bf::Rng rng(11);
+  auto make = [&](const bf::Shape& s, double mean, double sd) { return bf::Tensor::randn(s, rng, mean, sd); };
+  bf::Tensor tx = make({rows, cols}, 0.0, 1.0), tdy = make({rows, cols}, 0.0, 1.0);
+  bf::Tensor ty = bf::Tensor::zeros({rows, cols}), tdx = bf::Tensor::zeros({rows, cols});
+  bf::Tensor tp = make({rows, cols}, 0.0, 1.0);  // softmax probabilities for the backward (filled below)
+  bf::Tensor tw = make({cols}, 1.0, 0.1), tb = make({cols}, 0.0, 0.1);
+  bf::Tensor tstat1 = bf::Tensor::zeros({rows}), tstat2 = bf::Tensor::zeros({rows});
+  bf::Tensor tdw = bf::Tensor::zeros({cols}), tdb = bf::Tensor::zeros({cols});
+  float *x = tx.data<float>(), *dy = tdy.data<float>(), *y = ty.data<float>(), *dx = tdx.data<float>();
+  float *p = tp.data<float>(), *w = tw.data<float>(), *b = tb.data<float>();
+  float *s1 = tstat1.data<float>(), *s2 = tstat2.data<float>(), *dw = tdw.data<float>(), *db = tdb.data<float>();
+  k.softmax(rows, cols, false, x, p);
+  const float eps = 1e-5f;
+
+  // Copy references, both threads (the kernels use both).
+  auto par_memcpy = [&] {
+#pragma omp parallel
+    {
+      const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+      const int64_t lo = n * id / nt, hi = n * (id + 1) / nt;
+      std::memcpy(y + lo, x + lo, size_t(hi - lo) * sizeof(float));
+    }
+  };
+  auto par_loop = [&] {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] + 0.0f;  // "+ 0" keeps it a loop (not turned into memcpy)
+  };
+  auto one_memcpy = [&] { std::memcpy(y, x, size_t(n) * sizeof(float)); };
+  const double bytes_f = double(n) * sizeof(float);
+  const double memcpy_gbs = 2 * bytes_f / (median_ms(par_memcpy, warmup, reps) * 1e6);
+  const double loop_gbs = 2 * bytes_f / (median_ms(par_loop, warmup, reps) * 1e6);
+  const double one_gbs = 2 * bytes_f / (median_ms(one_memcpy, warmup, reps) * 1e6);
+  const double ref_gbs = std::max(memcpy_gbs, loop_gbs);
+
+  const std::vector<KernelCase> cases = {
+      {"softmax fwd", 2, "x, y", [&] { k.softmax(rows, cols, false, x, y); }},
+      {"softmax bwd", 4, "y, dy, dx rw", [&] { k.softmax_backward(rows, cols, p, dy, dx); }},
+      {"layer_norm fwd", 2, "x, y", [&] { k.layernorm(rows, cols, eps, x, w, b, y, s1, s2); }},
+      {"layer_norm bwd (dx,dw,db)", 4, "x, dy, dx rw", [&] { k.layernorm_backward(rows, cols, x, w, s1, s2, dy, dx, dw, db); }},
+      {"  - dx only", 4, "x, dy, dx rw", [&] { k.layernorm_backward(rows, cols, x, w, s1, s2, dy, dx, nullptr, nullptr); }, false},
+      {"  - dw,db only", 2, "x, dy", [&] { k.layernorm_backward(rows, cols, x, w, s1, s2, dy, nullptr, dw, db); }, false},
+      {"rms_norm fwd", 2, "x, y", [&] { k.rmsnorm(rows, cols, eps, x, w, y, s1); }},
+      {"rms_norm bwd (dx,dw)", 4, "x, dy, dx rw", [&] { k.rmsnorm_backward(rows, cols, eps, x, w, s1, dy, dx, dw); }},
+      {"  - dx only", 4, "x, dy, dx rw", [&] { k.rmsnorm_backward(rows, cols, eps, x, w, s1, dy, dx, nullptr); }, false},
+      {"  - dw only", 2, "x, dy", [&] { k.rmsnorm_backward(rows, cols, eps, x, w, s1, dy, nullptr, dw); }, false},
+      {"gelu fwd", 2, "x, y", [&] { k.gelu(n, x, y); }},
+      {"gelu bwd", 4, "x, dy, dx rw", [&] { k.gelu_backward(n, x, dy, dx); }},
+  };
+  // Rows run in order, so each norm backward finds its own forward's statistics in s1 (and s2).
+
+  std::printf("(b) memory-bound kernels, f32 [%lld x %lld] (%.0f MiB per tensor), kernel table called directly\n",
+              static_cast<long long>(rows), static_cast<long long>(cols), bytes_f / (1 << 20));
+  std::printf("    GB/s = (bytes read + bytes written) / time, each tensor counted once (the minimum traffic;\n");
+  std::printf("    a kernel that reads a tensor twice shows up as lower GB/s); median of %d after %d warm-up\n\n",
+              reps, warmup);
+  std::printf("    copy reference: memcpy 2 threads %.1f GB/s, copy loop 2 threads %.1f GB/s, memcpy 1 thread %.1f GB/s\n",
+              memcpy_gbs, loop_gbs, one_gbs);
+  std::printf("    reference = best 2-thread copy = %.1f GB/s; target >= 50%% of it\n\n", ref_gbs);
+  std::printf("%-26s %-13s %9s %9s %9s %7s\n", "kernel", "traffic", "ms", "GB/s", "of copy", "target");
+  std::printf("%s\n", std::string(26 + 13 + 9 * 3 + 7 + 5, '-').c_str());
+  for (const KernelCase& c : cases) {
+    const double ms = median_ms(c.run, warmup, reps);
+    const double gbs = c.bytes_per_elem * bytes_f / (ms * 1e6);
+    const double frac = 100.0 * gbs / ref_gbs;
+    std::printf("%-26s %-13s %9.2f %9.1f %8.0f%% %7s\n", c.name, c.traffic, ms, gbs, frac,
+                c.target ? (frac >= 50.0 ? "ok" : "MISS") : "");
+  }
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main() {
+  bf::configure_cpu_threads(0);
+  std::printf("bench_ops: %d threads (bf::cpu_threads), %d processors, OpenBLAS %d threads [%s]\n\n",
+              bf::cpu_threads(), omp_get_num_procs(), openblas_get_num_threads(), openblas_get_config());
+  const auto t0 = Clock::now();
+  bench_matmul(/*warmup=*/3, /*reps=*/11);
+  bench_kernels(/*warmup=*/3, /*reps=*/15);
+  std::printf("total %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
+  return 0;
+}

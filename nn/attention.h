@@ -1,0 +1,28 @@
+// Multi-head causal self-attention with the paper's options: the attention matrix is softmax, shaped
+// (alpha I + beta A - gamma C, Eq. 5) or skipinit (alpha I + beta A, Eq. 4); values and projection are
+// trained, identity or reparameterised (alpha I + beta dW).
+#pragma once
+#include "nn/layers.h"
+
+namespace bf {
+
+class Attention {
+ public:
+  Attention() = default;
+  Attention(InitContext& ctx, const std::string& prefix, const ModelConfig& config, MatrixKind value_kind);
+  Tensor forward(const Tensor& x) const;  // x [B, T, d] (already normalised) -> [B, T, d]
+  AttentionKind kind() const { return kind_; }
+
+ private:
+  int64_t heads_ = 1;
+  AttentionKind kind_ = AttentionKind::softmax;
+  Tensor q_weight_, q_bias_, k_weight_, k_bias_;
+  SquareMatrix value_, proj_;
+  Tensor alpha_, beta_, gamma_;  // [H] each, trainable, never decayed (shaped / skipinit)
+};
+
+// C = softmax(M) for the causal mask M: C[i, j] = 1/(i+1) for j <= i (0-based), else 0. Computed by the
+// softmax kernel itself on a zero matrix, so it is exactly what the mask in use gives.
+Tensor causal_centring_matrix(int64_t t, DType dtype, Device device);
+
+}  // namespace bf

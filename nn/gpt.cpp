@@ -1,0 +1,50 @@
+#include "nn/gpt.h"
+
+#include "autograd/ops.h"
+
+namespace bf {
+
+Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
+    : config_(config), dtype_(dtype), device_(device) {
+  validate(config);
+  Rng rng(seed);
+  InitContext ctx{params_, rng, dtype, device, config.init_std};
+  const int64_t d = config.d_model;
+  tok_emb_ = params_.add("tok_emb.weight", ctx.normal({config.vocab_size, d}, config.init_std), ParamGroup::embedding);
+  pos_emb_ = params_.add("pos_emb.weight", ctx.normal({config.max_seq_len, d}, config.init_std), ParamGroup::embedding);
+  for (int i = 0; i < config.n_layer; ++i) blocks_.emplace_back(ctx, i, config);
+  norm_f_ = Norm(ctx, "norm_f", NormKind::layernorm, d, config.norm_eps);
+}
+
+Tensor Gpt::forward(const Tensor& tokens) const {
+  BF_CHECK(tokens.ndim() == 2 && tokens.dtype() == DType::i32, "model: tokens must be i32 [B, T], got ",
+           tokens.shape(), " ", dtype_name(tokens.dtype()));
+  const int64_t batch = tokens.size(0), t = tokens.size(1);
+  BF_CHECK(t <= config_.max_seq_len, "model: sequence length ", t, " exceeds model.max_seq_len = ", config_.max_seq_len);
+  // Positions 0..T-1, the same for every sequence of the batch.
+  std::vector<int32_t> positions(batch * t);
+  for (int64_t i = 0; i < batch * t; ++i) positions[i] = static_cast<int32_t>(i % t);
+  Tensor pos_ids = Tensor::from_vector(positions, Shape{batch, t}, tokens.device());
+
+  Tensor x;
+  {
+    ScopeGuard scope("embed");
+    x = add(embedding(tok_emb_, tokens), embedding(pos_emb_, pos_ids));  // [B, T, d]
+  }
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    ScopeGuard scope("blocks." + std::to_string(i));
+    x = blocks_[i].forward(x);
+  }
+  ScopeGuard scope("head");
+  return linear(norm_f_.forward(x), tok_emb_);  // tied head: logits = x E^T
+}
+
+Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets) const {
+  Tensor logits = forward(tokens);
+  const int64_t rows = logits.size(0) * logits.size(1);
+  BF_CHECK(targets.shape() == tokens.shape(), "model: targets ", targets.shape(), " must match tokens ", tokens.shape());
+  ScopeGuard scope("loss");
+  return cross_entropy(reshape(logits, {rows, logits.size(2)}), targets.reshape({rows}));
+}
+
+}  // namespace bf

@@ -1,0 +1,34 @@
+// The GPT model: token embedding + learned absolute positions, N blocks, final LayerNorm, and a head
+// tied to the token embedding (logits = x E^T).
+#pragma once
+#include <vector>
+
+#include "nn/block.h"
+
+namespace bf {
+
+class Gpt {
+ public:
+  // Builds and initialises every parameter from `seed` (the same seed gives the same model).
+  Gpt(const ModelConfig& config, uint64_t seed, DType dtype = DType::f32, Device device = Device::cpu);
+
+  Tensor forward(const Tensor& tokens) const;                         // i32 [B, T] -> logits [B, T, V]
+  Tensor loss(const Tensor& tokens, const Tensor& targets) const;     // mean cross-entropy, targets i32 [B, T]
+
+  const ModelConfig& config() const { return config_; }
+  ParameterSet& parameters() { return params_; }
+  const ParameterSet& parameters() const { return params_; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
+
+ private:
+  ModelConfig config_;
+  DType dtype_;
+  Device device_;
+  ParameterSet params_;
+  Tensor tok_emb_, pos_emb_;
+  std::vector<Block> blocks_;
+  Norm norm_f_;
+};
+
+}  // namespace bf

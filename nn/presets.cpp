@@ -1,0 +1,91 @@
+// The presets of DESIGN.md's table, each a BlockSpec. `*` in the table = trainable.
+#include "core/error.h"
+#include "nn/spec.h"
+
+namespace bf {
+
+const std::vector<std::string>& preset_names() {
+  static const std::vector<std::string> names = {"pre_ln", "post_ln", "parallel", "skipless",
+                                                 "vskipinit", "sas", "sas_p", "sas_p_nonorm"};
+  return names;
+}
+
+BlockSpec preset_block_spec(const std::string& preset) {
+  const Gain one{1.0, false}, zero{0.0, false}, one_trained{1.0, true}, b_ff_trained{0.1, true};
+  BlockSpec s;  // defaults: sequential, RMSNorm x2, softmax, trained V/P with N(0, 0.02^2)
+  if (preset == "pre_ln") {
+    s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
+  } else if (preset == "post_ln") {
+    s.post_ln = true;
+    s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
+  } else if (preset == "parallel") {
+    s.parallel = true;
+    s.a_FF = one, s.b_SA = one, s.b_FF = one, s.a_SA = zero;
+    s.norm2 = NormKind::none;
+  } else if (preset == "skipless") {
+    s.a_SA = zero, s.b_SA = one, s.a_FF = zero, s.b_FF = one;
+  } else if (preset == "vskipinit") {
+    s.a_SA = zero, s.b_SA = one_trained, s.a_FF = one_trained, s.b_FF = b_ff_trained;
+    s.attention = AttentionKind::skipinit;
+    s.value_proj_init = MatrixInit::orthogonal;
+  } else if (preset == "sas" || preset == "sas_p" || preset == "sas_p_nonorm") {
+    s.a_SA = zero, s.b_SA = one_trained, s.a_FF = one_trained, s.b_FF = b_ff_trained;
+    s.attention = AttentionKind::shaped;
+    s.zero_init_queries = true;
+    s.value = MatrixKind::identity, s.proj = MatrixKind::identity;
+    s.first_value = MatrixKind::reparam;
+    if (preset != "sas") {
+      s.parallel = true;
+      s.a_FF = zero;  // a_comb = 0: no skip at all
+      s.norm2 = NormKind::none;
+    }
+    if (preset == "sas_p_nonorm") s.norm1 = NormKind::none;
+  } else {
+    std::string valid;
+    for (const auto& n : preset_names()) valid += (valid.empty() ? "" : ", ") + n;
+    fail("model.preset: unknown preset \"", preset, "\" (expected one of ", valid, ")");
+  }
+  s.first_norm1 = preset == "sas_p_nonorm" ? NormKind::layernorm : s.norm1;
+  if (s.first_value != MatrixKind::reparam) s.first_value = s.value;
+  return s;
+}
+
+ModelConfig preset_model(const std::string& preset) {
+  ModelConfig c;
+  c.preset = preset;
+  c.block = preset_block_spec(preset);
+  return c;
+}
+
+void validate(const ModelConfig& c) {
+  BF_CHECK(c.n_layer >= 1, "model.n_layer: expected at least 1, got ", c.n_layer);
+  BF_CHECK(c.d_model >= 1 && c.n_head >= 1, "model.d_model and model.n_head must be positive, got ", c.d_model,
+           " and ", c.n_head);
+  BF_CHECK(c.d_model % c.n_head == 0, "model.d_model: ", c.d_model, " is not divisible by model.n_head = ", c.n_head);
+  BF_CHECK(c.vocab_size >= 2, "model.vocab_size: expected at least 2, got ", c.vocab_size);
+  BF_CHECK(c.max_seq_len >= 1, "model.max_seq_len: expected at least 1, got ", c.max_seq_len);
+  BF_CHECK(c.mlp_ratio >= 1, "model.mlp_ratio: expected at least 1, got ", c.mlp_ratio);
+  BF_CHECK(c.init_std > 0, "model.init_std: expected a positive number, got ", c.init_std);
+  BF_CHECK(c.norm_eps >= 0, "model.norm_eps: expected a non-negative number, got ", c.norm_eps);
+  const BlockSpec& b = c.block;
+  if (!b.post_ln) {
+    const bool attention_branch = b.b_SA.init != 0 || b.b_SA.trainable;
+    const bool mlp_branch = b.b_FF.init != 0 || b.b_FF.trainable;
+    BF_CHECK(attention_branch || mlp_branch,
+             "model.block: b_SA and b_FF are both 0 and fixed, so the block computes nothing");
+  }
+}
+
+std::string to_string(AttentionKind k) {
+  return k == AttentionKind::softmax ? "softmax" : k == AttentionKind::shaped ? "shaped" : "skipinit";
+}
+std::string to_string(MatrixKind k) {
+  return k == MatrixKind::trained ? "trained" : k == MatrixKind::identity ? "identity" : "reparam";
+}
+std::string to_string(NormKind k) { return k == NormKind::rmsnorm ? "rmsnorm" : k == NormKind::layernorm ? "layernorm" : "none"; }
+std::string to_string(Activation k) {
+  return k == Activation::relu ? "relu" : k == Activation::gelu ? "gelu" : "leaky_relu";
+}
+std::string to_string(MatrixInit k) { return k == MatrixInit::normal ? "normal" : "orthogonal"; }
+
+}  // namespace bf
