@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<bf::cli::Command> commands = {
       bf::cli::add_gradcheck_command(app),
+      bf::cli::add_describe_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

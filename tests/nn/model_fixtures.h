@@ -13,9 +13,9 @@ inline ModelConfig tiny_config(const std::string& preset) {
 
 // Overwrites every parameter with random values away from the preset's special initial values, so that
 // every path (queries, attention gains, reparameterised deltas) carries gradient.
-inline void randomize_parameters(Gpt& model, uint64_t seed) {
+inline void randomize_parameters_of(const ParameterSet& params, uint64_t seed) {
   Rng rng(seed);
-  for (const Parameter& p : model.parameters().all()) {
+  for (const Parameter& p : params.all()) {
     const double center = p.group == ParamGroup::norm && p.name.ends_with(".weight") ? 1.0
                           : p.group == ParamGroup::gain                              ? 1.0
                                                                                      : 0.0;
@@ -25,6 +25,7 @@ inline void randomize_parameters(Gpt& model, uint64_t seed) {
     target.copy_from(values);
   }
 }
+inline void randomize_parameters(Gpt& model, uint64_t seed) { randomize_parameters_of(model.parameters(), seed); }
 
 inline Tensor tokens_from(const std::vector<int32_t>& values, int64_t batch, int64_t t) {
   return Tensor::from_vector(values, Shape{batch, t});

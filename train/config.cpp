@@ -1,0 +1,384 @@
+#include "train/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace bf {
+namespace {
+
+using nlohmann::json;
+
+// One field of the schema: where it lives in the JSON, how to read and write it, and its documentation.
+struct Field {
+  std::string path;  // "model.block.b_FF"
+  std::string type;  // "integer in [1, 64]", "number", "boolean", "string", "one of: a, b"
+  std::string doc;
+  std::function<void(Config&, const json&)> set;  // validates the value (bf::Error naming path) and assigns
+  std::function<json(const Config&)> get;
+};
+
+std::string describe_value(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+std::string json_type_name(const json& v) {
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number()) return "a number";
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "an array";
+  return "null";
+}
+
+[[noreturn]] void wrong(const std::string& path, const std::string& expected, const json& got) {
+  fail(path, ": expected ", expected, ", got ", describe_value(got));
+}
+
+template <class Ref>
+Field integer(std::string path, Ref ref, long long lo, long long hi, std::string doc) {
+  std::string type = "integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  return {path, type, doc,
+          [=](Config& c, const json& v) {
+            if (!v.is_number_integer()) wrong(path, "an integer", v);
+            // Compare as double first: a huge literal must not wrap around when converted.
+            const double d = v.get<double>();
+            if (d < double(lo) || d > double(hi)) wrong(path, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+            ref(c) = static_cast<std::remove_reference_t<decltype(ref(c))>>(v.get<long long>());
+          },
+          [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
+}
+
+template <class Ref>
+Field number(std::string path, Ref ref, double lo, double hi, std::string doc) {
+  std::ostringstream range;
+  range << "number in [" << lo << ", " << hi << "]";
+  const std::string type = range.str();
+  return {path, type, doc,
+          [=](Config& c, const json& v) {
+            if (!v.is_number()) wrong(path, "a number", v);
+            const double d = v.get<double>();
+            if (!std::isfinite(d) || d < lo || d > hi) wrong(path, "a " + type, v);
+            ref(c) = d;
+          },
+          [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
+}
+
+template <class Ref>
+Field boolean(std::string path, Ref ref, std::string doc) {
+  return {path, "boolean", doc,
+          [=](Config& c, const json& v) {
+            if (!v.is_boolean()) wrong(path, "true or false", v);
+            ref(c) = v.get<bool>();
+          },
+          [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
+}
+
+template <class Ref>
+Field text(std::string path, Ref ref, std::string doc) {
+  return {path, "string", doc,
+          [=](Config& c, const json& v) {
+            if (!v.is_string()) wrong(path, "a string", v);
+            ref(c) = v.get<std::string>();
+          },
+          [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
+}
+
+// A string from a fixed list, stored as an enum (or as the string itself).
+template <class Ref, class E>
+Field choice(std::string path, Ref ref, std::vector<std::pair<std::string, E>> options, std::string doc) {
+  std::string names;
+  for (const auto& [name, _] : options) names += (names.empty() ? "" : ", ") + name;
+  return {path, "one of: " + names, doc,
+          [=](Config& c, const json& v) {
+            if (v.is_string())
+              for (const auto& [name, value] : options)
+                if (name == v.get<std::string>()) {
+                  ref(c) = value;
+                  return;
+                }
+            wrong(path, "one of " + names, v);
+          },
+          [=](const Config& c) {
+            for (const auto& [name, value] : options)
+              if (ref(const_cast<Config&>(c)) == value) return json(name);
+            return json(nullptr);
+          }};
+}
+
+#define REF(expr) [](Config& c) -> auto& { return c.expr; }
+
+const std::vector<std::pair<std::string, NormKind>> kNormKinds = {
+    {"rmsnorm", NormKind::rmsnorm}, {"layernorm", NormKind::layernorm}, {"none", NormKind::none}};
+const std::vector<std::pair<std::string, MatrixKind>> kMatrixKinds = {
+    {"trained", MatrixKind::trained}, {"identity", MatrixKind::identity}, {"reparam", MatrixKind::reparam}};
+
+std::vector<Field> build_schema() {
+  std::vector<Field> f;
+  // model (model.preset is read first: it sets every model.block default, which the other keys override)
+  std::vector<std::pair<std::string, std::string>> presets;
+  for (const auto& p : preset_names()) presets.push_back({p, p});
+  f.push_back(choice("model.preset", REF(model.preset), presets,
+                     "The block variant (DESIGN.md table); its BlockSpec is the starting point for model.block"));
+  f.push_back(integer("model.n_layer", REF(model.n_layer), 1, 1024, "Number of blocks"));
+  f.push_back(integer("model.d_model", REF(model.d_model), 1, 65536, "Width d"));
+  f.push_back(integer("model.n_head", REF(model.n_head), 1, 1024, "Attention heads H (d_k = d / H)"));
+  f.push_back(integer("model.vocab_size", REF(model.vocab_size), 2, 1 << 20, "Vocabulary (256 for bytes)"));
+  f.push_back(integer("model.max_seq_len", REF(model.max_seq_len), 1, 1 << 16, "Learned positions"));
+  f.push_back(integer("model.mlp_ratio", REF(model.mlp_ratio), 1, 64, "MLP hidden width / d"));
+  f.push_back(choice("model.activation", REF(model.activation),
+                     std::vector<std::pair<std::string, Activation>>{
+                         {"relu", Activation::relu}, {"gelu", Activation::gelu}, {"leaky_relu", Activation::leaky_relu}},
+                     "MLP nonlinearity"));
+  f.push_back(number("model.leaky_slope", REF(model.leaky_slope), 0, 1, "Negative slope of leaky_relu"));
+  f.push_back(number("model.init_std", REF(model.init_std), 1e-8, 10, "Std of every N(0, s^2) initialised weight"));
+  f.push_back(number("model.norm_eps", REF(model.norm_eps), 0, 1, "eps of RMSNorm (added to rms) and LayerNorm"));
+  f.push_back(boolean("model.block.parallel", REF(model.block.parallel), "Parallel block (Eq. 7) instead of sequential (Eq. 1)"));
+  f.push_back(boolean("model.block.post_ln", REF(model.block.post_ln), "Post-LN ordering (gains unused)"));
+  const std::vector<std::pair<std::string, Gain BlockSpec::*>> gains = {
+      {"a_SA", &BlockSpec::a_SA}, {"b_SA", &BlockSpec::b_SA}, {"a_FF", &BlockSpec::a_FF}, {"b_FF", &BlockSpec::b_FF}};
+  for (const auto& [name, member] : gains) {
+    const auto m = member;
+    f.push_back(number("model.block." + name, [m](Config& c) -> double& { return (c.model.block.*m).init; }, -1e3, 1e3,
+                       "Initial value of gain " + name + " (a_FF is a_comb in a parallel block); a fixed 0 removes the branch"));
+    f.push_back(boolean("model.block." + name + "_trainable", [m](Config& c) -> bool& { return (c.model.block.*m).trainable; },
+                        "Whether " + name + " is a trained parameter (never weight-decayed)"));
+  }
+  f.push_back(choice("model.block.norm1", REF(model.block.norm1), kNormKinds, "Norm before attention (and the shared norm of a parallel block)"));
+  f.push_back(choice("model.block.norm2", REF(model.block.norm2), kNormKinds, "Norm before the MLP (sequential blocks)"));
+  f.push_back(choice("model.block.first_norm1", REF(model.block.first_norm1), kNormKinds, "norm1 of block 0 (sas_p_nonorm: layernorm)"));
+  f.push_back(choice("model.block.attention", REF(model.block.attention),
+                     std::vector<std::pair<std::string, AttentionKind>>{{"softmax", AttentionKind::softmax},
+                                                                       {"shaped", AttentionKind::shaped},
+                                                                       {"skipinit", AttentionKind::skipinit}},
+                     "softmax A; shaped alpha I + beta A - gamma C (Eq. 5); skipinit alpha I + beta A (Eq. 4)"));
+  f.push_back(choice("model.block.value", REF(model.block.value), kMatrixKinds, "W^V of blocks after the first"));
+  f.push_back(choice("model.block.first_value", REF(model.block.first_value), kMatrixKinds, "W^V of block 0"));
+  f.push_back(choice("model.block.proj", REF(model.block.proj), kMatrixKinds, "W^P of every block"));
+  f.push_back(choice("model.block.value_proj_init", REF(model.block.value_proj_init),
+                     std::vector<std::pair<std::string, MatrixInit>>{{"normal", MatrixInit::normal},
+                                                                    {"orthogonal", MatrixInit::orthogonal}},
+                     "Initialisation of trained W^V, W^P"));
+  f.push_back(boolean("model.block.zero_init_queries", REF(model.block.zero_init_queries), "W^Q = 0 and b^Q = 0 at init (A = C)"));
+  // data
+  f.push_back(text("data.dir", REF(data.dir), "Folder with train.bin and val.bin (bareformer prepare --out DIR)"));
+  f.push_back(integer("data.seq_len", REF(data.seq_len), 1, 1 << 16, "Tokens per training sequence T"));
+  f.push_back(integer("data.batch_size", REF(data.batch_size), 1, 1 << 16, "Sequences per step B"));
+  // optim
+  f.push_back(choice("optim.name", REF(optim.name),
+                     std::vector<std::pair<std::string, std::string>>{{"adamw", "adamw"}, {"sgd", "sgd"}}, "Optimiser"));
+  f.push_back(number("optim.lr", REF(optim.lr), 0, 100, "Peak learning rate"));
+  f.push_back(number("optim.beta1", REF(optim.beta1), 0, 0.999999, "AdamW beta1"));
+  f.push_back(number("optim.beta2", REF(optim.beta2), 0, 0.99999999, "AdamW beta2"));
+  f.push_back(number("optim.eps", REF(optim.eps), 0, 1, "AdamW epsilon"));
+  f.push_back(number("optim.weight_decay", REF(optim.weight_decay), 0, 10, "Decoupled weight decay (matrices and embeddings only)"));
+  f.push_back(number("optim.momentum", REF(optim.momentum), 0, 0.999999, "SGD momentum"));
+  f.push_back(number("optim.grad_clip", REF(optim.grad_clip), 0, 1e6, "Clip the global gradient norm to this (0: off)"));
+  // schedule
+  f.push_back(number("schedule.warmup_fraction", REF(schedule.warmup_fraction), 0, 1, "Linear warm-up length as a fraction of run.steps"));
+  f.push_back(integer("schedule.warmup_steps", REF(schedule.warmup_steps), -1, 1000000000, "Warm-up in steps (overrides the fraction when >= 0)"));
+  f.push_back(choice("schedule.decay", REF(schedule.decay),
+                     std::vector<std::pair<std::string, std::string>>{{"linear", "linear"}, {"cosine", "cosine"}, {"constant", "constant"}},
+                     "Decay after warm-up"));
+  f.push_back(number("schedule.min_lr_ratio", REF(schedule.min_lr_ratio), 0, 1, "Floor of the decay, as a fraction of optim.lr"));
+  // run
+  f.push_back(integer("run.steps", REF(run.steps), 1, 1000000000, "Optimiser steps"));
+  f.push_back(integer("run.log_every", REF(run.log_every), 1, 1000000000, "Train-loss log cadence (steps)"));
+  f.push_back(integer("run.eval_every", REF(run.eval_every), 0, 1000000000, "Validation cadence (steps; 0: only at the end)"));
+  f.push_back(integer("run.eval_batches", REF(run.eval_batches), 1, 1000000, "Batches per validation pass"));
+  f.push_back(integer("run.checkpoint_every", REF(run.checkpoint_every), 0, 1000000000, "Checkpoint cadence (0: at each evaluation and the end)"));
+  f.push_back(integer("run.seed", REF(run.seed), 0, std::numeric_limits<int64_t>::max(), "Seed of initialisation and batches"));
+  f.push_back(choice("run.device", REF(run.device),
+                     std::vector<std::pair<std::string, std::string>>{{"cpu", "cpu"}, {"cuda", "cuda"}}, "Where to train"));
+  f.push_back(integer("run.threads", REF(run.threads), 0, 1024, "CPU threads (0: all cores)"));
+  f.push_back(text("run.out_dir", REF(run.out_dir), "Where metrics.jsonl, config.json and checkpoints go"));
+  f.push_back(boolean("run.skip_nonfinite_steps", REF(run.skip_nonfinite_steps), "Skip a step whose loss or gradient is not finite instead of stopping"));
+  f.push_back(integer("run.diag_every", REF(run.diag_every), 0, 1000000000, "Diagnostics cadence (0: off)"));
+  return f;
+}
+
+#undef REF
+
+const std::vector<Field>& schema() {
+  static const std::vector<Field> fields = build_schema();
+  return fields;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool is_section(const std::string& path) {
+  for (const Field& f : schema())
+    if (f.path.size() > path.size() && f.path.compare(0, path.size(), path) == 0 && f.path[path.size()] == '.') return true;
+  return false;
+}
+
+const Field* find_field(const std::string& path) {
+  for (const Field& f : schema())
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+// Valid keys directly under `section` ("" for the top level), for suggestions.
+std::vector<std::string> keys_under(const std::string& section) {
+  std::vector<std::string> keys;
+  const std::string prefix = section.empty() ? "" : section + ".";
+  for (const Field& f : schema()) {
+    if (f.path.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string rest = f.path.substr(prefix.size());
+    std::string key = rest.substr(0, rest.find('.'));
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  return keys;
+}
+
+[[noreturn]] void unknown_key(const std::string& source, const std::string& section, const std::string& key) {
+  const std::string path = section.empty() ? key : section + "." + key;
+  std::string best;
+  size_t best_distance = std::numeric_limits<size_t>::max();
+  for (const std::string& candidate : keys_under(section)) {
+    size_t d = edit_distance(key, candidate);
+    if (d < best_distance) best_distance = d, best = candidate;
+  }
+  std::string hint = best.empty() ? "" : " (did you mean \"" + (section.empty() ? best : section + "." + best) + "\"?)";
+  fail(source, ": unknown key \"", path, "\"", hint);
+}
+
+// Walks the document: every object key must be a section or a field; fields are collected in order.
+void collect(const json& node, const std::string& section, const std::string& source,
+             std::vector<std::pair<const Field*, const json*>>& out) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string path = section.empty() ? it.key() : section + "." + it.key();
+    if (const Field* field = find_field(path)) {
+      out.push_back({field, &it.value()});
+    } else if (is_section(path)) {
+      if (!it.value().is_object()) fail(source, ": ", path, ": expected an object (a section), got ", json_type_name(it.value()));
+      collect(it.value(), path, source, out);
+    } else {
+      unknown_key(source, section, it.key());
+    }
+  }
+}
+
+}  // namespace
+
+Config parse_config(const json& doc, const std::string& source) {
+  BF_CHECK(doc.is_object(), source, ": the config must be a JSON object with sections model, data, optim, schedule, run");
+  std::vector<std::pair<const Field*, const json*>> present;
+  collect(doc, "", source, present);
+
+  Config config;
+  // The preset first: it sets every model.block default that the explicit keys then override.
+  for (const auto& [field, value] : present)
+    if (field->path == "model.preset") {
+      field->set(config, *value);
+      config.model.block = preset_block_spec(config.model.preset);
+    }
+  for (const auto& [field, value] : present) {
+    if (field->path == "model.preset") continue;
+    try {
+      field->set(config, *value);
+    } catch (const Error& e) {
+      fail(source, ": ", e.what());
+    }
+  }
+  // Cross-field checks.
+  try {
+    validate(config.model);
+  } catch (const Error& e) {
+    fail(source, ": ", e.what());
+  }
+  BF_CHECK(config.data.seq_len <= config.model.max_seq_len, source, ": data.seq_len = ", config.data.seq_len,
+           " exceeds model.max_seq_len = ", config.model.max_seq_len, " (the model has no position beyond it)");
+  BF_CHECK(config.schedule.warmup_steps <= config.run.steps, source, ": schedule.warmup_steps = ",
+           config.schedule.warmup_steps, " exceeds run.steps = ", config.run.steps);
+  BF_CHECK(!config.run.out_dir.empty(), source, ": run.out_dir must not be empty");
+  BF_CHECK(!config.data.dir.empty(), source, ": data.dir must not be empty");
+  return config;
+}
+
+void apply_override(json& doc, const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  BF_CHECK(eq != std::string::npos && eq > 0, "--set \"", assignment, "\": expected PATH=VALUE, e.g. model.block.b_FF=0.2");
+  const std::string path = assignment.substr(0, eq), text_value = assignment.substr(eq + 1);
+  json value;
+  try {
+    value = json::parse(text_value);
+  } catch (const json::parse_error&) {
+    value = text_value;  // a bare word such as sas_p or cuda
+  }
+  json* node = &doc;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    BF_CHECK(!key.empty(), "--set \"", assignment, "\": empty key in path \"", path, "\"");
+    BF_CHECK(node->is_object(), "--set \"", assignment, "\": ", path.substr(0, start - 1), " is not a section");
+    if (dot == std::string::npos) {
+      (*node)[key] = value;
+      return;
+    }
+    if (!node->contains(key)) (*node)[key] = json::object();
+    node = &(*node)[key];
+    start = dot + 1;
+  }
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  BF_CHECK(in.good(), path, ": cannot open the config file");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    fail(path, ": not valid JSON (", e.what(), ")");
+  }
+  for (const std::string& o : overrides) apply_override(doc, o);
+  return parse_config(doc, path);
+}
+
+json to_json(const Config& config) {
+  json doc = json::object();
+  for (const Field& f : schema()) {
+    json* node = &doc;
+    std::string path = f.path;
+    size_t dot;
+    while ((dot = path.find('.')) != std::string::npos) {
+      node = &(*node)[path.substr(0, dot)];
+      path = path.substr(dot + 1);
+    }
+    (*node)[path] = f.get(config);
+  }
+  return doc;
+}
+
+std::string config_reference_markdown() {
+  const Config defaults;
+  std::ostringstream out;
+  out << "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const Field& f : schema()) {
+    std::string def = f.get(defaults).dump();
+    out << "| `" << f.path << "` | " << f.type << " | `" << def << "` | " << f.doc << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace bf

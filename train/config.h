@@ -1,0 +1,72 @@
+// One experiment as typed data, read from a JSON file with sections model / data / optim / schedule / run.
+// Every field is declared once in the schema (train/config_schema.cpp) with its type, range, default and
+// documentation; parsing, validation, `--set` overrides, the resolved config written to out_dir and
+// docs/config.md all come from that one list.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/spec.h"
+
+namespace bf {
+
+struct DataConfig {
+  std::string dir = "data/python";  // holds train.bin and val.bin (`bareformer prepare --out DIR`)
+  int seq_len = 128;
+  int batch_size = 16;
+};
+
+struct OptimConfig {
+  std::string name = "adamw";  // adamw | sgd
+  double lr = 1e-3;            // peak learning rate
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double weight_decay = 0.1;   // decoupled; matrices and embeddings only
+  double momentum = 0.9;       // sgd only
+  double grad_clip = 1.0;      // max global gradient norm; 0 = no clipping
+};
+
+struct ScheduleConfig {
+  double warmup_fraction = 0.05;  // of run.steps, used when warmup_steps < 0
+  int warmup_steps = -1;
+  std::string decay = "linear";   // linear | cosine | constant
+  double min_lr_ratio = 0.0;      // floor, as a fraction of the peak
+};
+
+struct RunConfig {
+  int steps = 1000;
+  int log_every = 10;
+  int eval_every = 100;
+  int eval_batches = 16;
+  int checkpoint_every = 0;  // 0: at every evaluation and at the end
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  int threads = 0;           // 0: all cores
+  std::string out_dir = "runs/default";
+  bool skip_nonfinite_steps = false;
+  int diag_every = 0;        // 0: no diagnostics
+};
+
+struct Config {
+  ModelConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  ScheduleConfig schedule;
+  RunConfig run;
+};
+
+// Parses and validates a JSON document. `source` names it in messages ("configs/sas.json").
+// Unknown keys are rejected with the closest valid key suggested; wrong types and out-of-range values
+// name their JSON path and what was expected; cross-field checks run last.
+Config parse_config(const nlohmann::json& doc, const std::string& source);
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// `--set model.block.b_FF=0.2`: the value is read as JSON when it parses as JSON, else as a string.
+void apply_override(nlohmann::json& doc, const std::string& assignment);
+
+nlohmann::json to_json(const Config& config);  // every field, resolved (what runs)
+std::string config_reference_markdown();       // the table of docs/config.md
+
+}  // namespace bf
