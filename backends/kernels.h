@@ -97,6 +97,17 @@ struct Kernels {
   void (*attention_mix_backward)(int64_t batch, int64_t heads, int64_t t, const T* a, const T* beta, const T* c,
                                  const T* dout, T* da_acc, T* dalpha_acc, T* dbeta_acc, T* dgamma_acc);
 
+  // ---- optimiser (fused: one pass over each parameter) ----
+  // out[0] += sum_i x_i^2, accumulated in double in index order (the global gradient norm).
+  void (*sum_squares_acc)(int64_t n, const T* x, double* out_acc);
+  // AdamW, PyTorch's formulation (decoupled decay first, then the Adam step with bias corrections):
+  //   p -= lr wd p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+  //   p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps),  bc_k = 1 - b_k^t.  g is first scaled by grad_scale.
+  void (*adamw_update)(int64_t n, T* p, const T* g, T* m, T* v, T grad_scale, T lr, T beta1, T beta2, T eps,
+                       T weight_decay, T bias_correction1, T bias_correction2);
+  // SGD with momentum and decoupled decay: p -= lr wd p;  buf = mu buf + g;  p -= lr buf.
+  void (*sgd_update)(int64_t n, T* p, const T* g, T* buf, T grad_scale, T lr, T momentum, T weight_decay);
+
   // ---- head permutations ----
   // [B,T,H,dk] -> [B,H,T,dk] (split) and back (merge); `accumulate` adds into dst instead of overwriting,
   // which is how each serves as the other's backward.

@@ -29,6 +29,9 @@
 #include "core/storage.h"
 #include "core/tensor.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -45,6 +48,43 @@ double median(std::vector<double> v) {
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+double minimum(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+
+// How much CPU time other processes took while a section ran, as a share of all CPUs: on a 2-core
+// machine a compiler on the other core halves a GEMM rate, so every table says how quiet the machine was.
+class Contention {
+ public:
+  Contention() : start_(sample()) {}
+  double other_percent() const {
+    const Sample now = sample();
+    const double total = now.total - start_.total, busy = now.busy - start_.busy;
+    const double ours = (now.self_s - start_.self_s) * double(sysconf(_SC_CLK_TCK));
+    return total > 0 ? 100.0 * std::max(0.0, busy - ours) / total : 0.0;
+  }
+
+ private:
+  struct Sample {
+    double total = 0, busy = 0, self_s = 0;  // jiffies over all CPUs; our own user + system seconds
+  };
+  static Sample sample() {
+    Sample s;
+    if (FILE* f = std::fopen("/proc/stat", "r")) {
+      unsigned long long v[8] = {};
+      if (std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                      &v[6], &v[7]) == 8) {
+        for (unsigned long long x : v) s.total += double(x);
+        s.busy = s.total - double(v[3]) - double(v[4]);  // minus idle and iowait
+      }
+      std::fclose(f);
+    }
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    s.self_s = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    return s;
+  }
+  Sample start_;
+};
 
 // ---------------------------------------------------------------------------------------------------
 // (a) matmul through the tape vs raw cblas_sgemm
@@ -101,13 +141,15 @@ void bench_matmul(int warmup, int reps) {
       {"64 x [128x64] x [128x64]^T", 64, 128, 128, 64, false, true},
   };
   std::printf("(a) matmul op through the tape (forward + backward) vs the same 3 raw cblas_sgemm calls, f32\n");
-  std::printf("    median of %d after %d warm-up; raw and op runs alternate; overhead = op/raw - 1 (target < 5%%)\n",
+  std::printf("    median of %d after %d warm-up, raw and op runs alternating; overhead = op/raw - 1 (target < 5%%)\n",
               reps, warmup);
-  std::printf("    seed = zero + copy of dL/dC into a fresh [m,n] grad buffer (bf::backward's seeding), part of op\n\n");
-  std::printf("%-28s %9s %9s %10s %9s %9s %9s %7s\n", "shape", "raw ms", "op ms", "overhead", "GFLOP/s", "raw GF/s",
-              "seed ms", "target");
-  std::printf("%s\n", std::string(28 + 9 * 5 + 10 + 7 + 7, '-').c_str());
-
+  std::printf("    seed: zero-fill + copy of the seed into dC's fresh grad buffer, what bf::backward(c, seed) does;\n");
+  std::printf("    it is inside op ms. 'excl. seed' = (op - seed)/raw - 1: in training the seed is the 1-element\n");
+  std::printf("    loss and dC arrives from the op downstream. 'min' = overhead of the fastest runs\n\n");
+  std::printf("%-28s %8s %8s %8s %9s %10s %8s %8s %7s\n", "shape", "raw ms", "op ms", "seed ms", "overhead",
+              "excl. seed", "min", "GFLOP/s", "target");
+  std::printf("%s\n", std::string(28 + 9 * 3 + 10 + 11 + 9 + 9 + 8, '-').c_str());
+  const Contention contention;
   bf::Rng rng(7);
   for (const GemmCase& g : cases) {
     const bf::Shape a_shape = g.ta ? stored_shape(g, g.k, g.m) : stored_shape(g, g.m, g.k);
@@ -149,10 +191,13 @@ void bench_matmul(int warmup, int reps) {
     const double raw_ms = median(raw_t), op_ms = median(op_t), seed_ms = median(seed_t);
     const double flops = 3.0 * 2.0 * double(g.batch) * double(g.m) * double(g.n) * double(g.k);
     const double overhead = 100.0 * (op_ms / raw_ms - 1.0);
-    std::printf("%-28s %9.2f %9.2f %9.1f%% %9.1f %9.1f %9.2f %7s%s\n", g.name, raw_ms, op_ms, overhead,
-                flops / (op_ms * 1e6), flops / (raw_ms * 1e6), seed_ms, overhead < 5.0 ? "ok" : "MISS",
+    const double excl_seed = 100.0 * ((op_ms - seed_ms) / raw_ms - 1.0);
+    const double min_overhead = 100.0 * (minimum(op_t) / minimum(raw_t) - 1.0);
+    std::printf("%-28s %8.2f %8.2f %8.2f %8.1f%% %9.1f%% %7.1f%% %8.1f %7s%s\n", g.name, raw_ms, op_ms, seed_ms,
+                overhead, excl_seed, min_overhead, flops / (op_ms * 1e6), overhead < 5.0 ? "ok" : "MISS",
                 sys_allocs ? "  (system allocations in timed runs!)" : "");
   }
+  std::printf("    other processes used %.0f%% of the CPUs during (a)\n", contention.other_percent());
   std::printf("\n");
 }
 
@@ -168,10 +213,32 @@ struct KernelCase {
   bool target = true;     // counted against the 50% target (diagnostic split-outs are not)
 };
 
-double median_ms(const std::function<void()>& fn, int warmup, int reps) {
+// Reading this much memory before each timed run leaves nothing of the operands in L2 or L3 (32 MiB here),
+// so every kernel and the copy reference start from DRAM, as activations far larger than L3 do in training.
+class CacheEvictor {
+ public:
+  explicit CacheEvictor(int64_t floats) : buffer_(size_t(floats), 1.0f) {}
+  void operator()() {
+    float sum = 0;
+    const float* p = buffer_.data();
+    const int64_t n = int64_t(buffer_.size());
+#pragma omp parallel for simd schedule(static) reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) sum += p[i];
+    sink_ = sink_ + sum;
+  }
+
+ private:
+  std::vector<float> buffer_;
+  volatile float sink_ = 0;
+};
+
+double median_ms(const std::function<void()>& fn, CacheEvictor& evict, int warmup, int reps) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> t;
-  for (int i = 0; i < reps; ++i) t.push_back(time_ms(fn));
+  for (int i = 0; i < reps; ++i) {
+    evict();
+    t.push_back(time_ms(fn));
+  }
   return median(t);
 }
 
@@ -192,6 +259,9 @@ void bench_kernels(int warmup, int reps) {
   k.softmax(rows, cols, false, x, p);
   const float eps = 1e-5f;
 
+  CacheEvictor evict(3 * n);  // 96 MiB
+  const Contention contention;
+
   // Copy references, both threads (the kernels use both).
   auto par_memcpy = [&] {
 #pragma omp parallel
@@ -207,9 +277,9 @@ void bench_kernels(int warmup, int reps) {
   };
   auto one_memcpy = [&] { std::memcpy(y, x, size_t(n) * sizeof(float)); };
   const double bytes_f = double(n) * sizeof(float);
-  const double memcpy_gbs = 2 * bytes_f / (median_ms(par_memcpy, warmup, reps) * 1e6);
-  const double loop_gbs = 2 * bytes_f / (median_ms(par_loop, warmup, reps) * 1e6);
-  const double one_gbs = 2 * bytes_f / (median_ms(one_memcpy, warmup, reps) * 1e6);
+  const double memcpy_gbs = 2 * bytes_f / (median_ms(par_memcpy, evict, warmup, reps) * 1e6);
+  const double loop_gbs = 2 * bytes_f / (median_ms(par_loop, evict, warmup, reps) * 1e6);
+  const double one_gbs = 2 * bytes_f / (median_ms(one_memcpy, evict, warmup, reps) * 1e6);
   const double ref_gbs = std::max(memcpy_gbs, loop_gbs);
 
   const std::vector<KernelCase> cases = {
@@ -231,20 +301,22 @@ void bench_kernels(int warmup, int reps) {
   std::printf("(b) memory-bound kernels, f32 [%lld x %lld] (%.0f MiB per tensor), kernel table called directly\n",
               static_cast<long long>(rows), static_cast<long long>(cols), bytes_f / (1 << 20));
   std::printf("    GB/s = (bytes read + bytes written) / time, each tensor counted once (the minimum traffic;\n");
-  std::printf("    a kernel that reads a tensor twice shows up as lower GB/s); median of %d after %d warm-up\n\n",
+  std::printf("    a kernel that reads a tensor twice shows up as lower GB/s); median of %d after %d warm-up,\n",
               reps, warmup);
+  std::printf("    each timed run starting with L2 and L3 emptied (a 96 MiB read in between)\n\n");
   std::printf("    copy reference: memcpy 2 threads %.1f GB/s, copy loop 2 threads %.1f GB/s, memcpy 1 thread %.1f GB/s\n",
               memcpy_gbs, loop_gbs, one_gbs);
   std::printf("    reference = best 2-thread copy = %.1f GB/s; target >= 50%% of it\n\n", ref_gbs);
   std::printf("%-26s %-13s %9s %9s %9s %7s\n", "kernel", "traffic", "ms", "GB/s", "of copy", "target");
   std::printf("%s\n", std::string(26 + 13 + 9 * 3 + 7 + 5, '-').c_str());
   for (const KernelCase& c : cases) {
-    const double ms = median_ms(c.run, warmup, reps);
+    const double ms = median_ms(c.run, evict, warmup, reps);
     const double gbs = c.bytes_per_elem * bytes_f / (ms * 1e6);
     const double frac = 100.0 * gbs / ref_gbs;
     std::printf("%-26s %-13s %9.2f %9.1f %8.0f%% %7s\n", c.name, c.traffic, ms, gbs, frac,
                 c.target ? (frac >= 50.0 ? "ok" : "MISS") : "");
   }
+  std::printf("    other processes used %.0f%% of the CPUs during (b)\n", contention.other_percent());
   std::printf("\n");
 }
 

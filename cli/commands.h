@@ -13,5 +13,9 @@ struct Command {
 
 Command add_gradcheck_command(CLI::App& app);
 Command add_describe_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
+Command add_sample_command(CLI::App& app);
+Command add_prepare_command(CLI::App& app);
 
 }  // namespace bf::cli

@@ -1,0 +1,57 @@
+// Fused optimiser updates: each parameter is read and written once per step.
+#include <cmath>
+
+#include "backends/cpu/cpu_kernels.h"
+
+namespace bf::cpu {
+namespace {
+
+// Sequential on purpose: the gradient norm decides clipping, and resume must be bitwise exact whatever
+// the thread count, so the summation order is fixed.
+template <class T> void sum_squares_acc(int64_t n, const T* x, double* out_acc) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  out_acc[0] += sum;
+}
+
+template <class T>
+void adamw_update(int64_t n, T* p, const T* g, T* m, T* v, T grad_scale, T lr, T beta1, T beta2, T eps, T weight_decay,
+                  T bias_correction1, T bias_correction2) {
+  const T step_size = lr / bias_correction1;
+  const T sqrt_bc2 = std::sqrt(bias_correction2);
+  const T decay = T(1) - lr * weight_decay;
+#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+  for (int64_t i = 0; i < n; ++i) {
+    const T gi = g[i] * grad_scale;
+    p[i] *= decay;
+    m[i] = beta1 * m[i] + (T(1) - beta1) * gi;
+    v[i] = beta2 * v[i] + (T(1) - beta2) * gi * gi;
+    p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps);
+  }
+}
+
+template <class T>
+void sgd_update(int64_t n, T* p, const T* g, T* buf, T grad_scale, T lr, T momentum, T weight_decay) {
+  const T decay = T(1) - lr * weight_decay;
+#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] *= decay;
+    buf[i] = momentum * buf[i] + g[i] * grad_scale;
+    p[i] -= lr * buf[i];
+  }
+}
+
+}  // namespace
+
+template <class T>
+void fill_optimizer_kernels(Kernels<T>& k) {
+  k.sum_squares_acc = sum_squares_acc<T>;
+  k.adamw_update = adamw_update<T>;
+  k.sgd_update = sgd_update<T>;
+}
+
+}  // namespace bf::cpu
+
+namespace bf {
+BF_CPU_FAMILY(fill_optimizer_kernels)
+}

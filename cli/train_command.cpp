@@ -1,0 +1,91 @@
+// `bareformer train CONFIG [--set k=v]... [--resume]`, `bareformer eval CKPT [--data DIR]`,
+// `bareformer sample CKPT --prompt TEXT --tokens N [--temperature T --top-k K --seed S]`.
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <numbers>
+
+#include "cli/commands.h"
+#include "train/checkpoint.h"
+#include "train/sample.h"
+#include "train/token_file.h"
+#include "train/trainer.h"
+
+namespace bf::cli {
+
+Command add_train_command(CLI::App& app) {
+  struct Options {
+    std::string config;
+    std::vector<std::string> overrides;
+    bool resume = false;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("train", "Train a model from a JSON config");
+  sub->add_option("config", opt->config, "JSON config file (configs/<preset>.json)")->required();
+  sub->add_option("--set", opt->overrides, "Override a field: --set run.steps=200 (repeatable)");
+  sub->add_flag("--resume", opt->resume, "Continue from run.out_dir/checkpoint.safetensors");
+  return {sub, [opt]() {
+            Config config = load_config(opt->config, opt->overrides);
+            TrainOptions options;
+            options.resume = opt->resume;
+            TrainSummary s = train(config, options);
+            std::cout << "done: train loss " << s.final_train_loss << ", val loss " << s.final_val_loss << " ("
+                      << s.final_val_bpb << " bits/byte), " << static_cast<long long>(s.tokens_per_s) << " tok/s; "
+                      << checkpoint_path(config) << "\n";
+            return 0;
+          }};
+}
+
+// Builds the model a checkpoint was trained as and loads its parameters.
+static Gpt load_model(const std::string& path, Config& config_out) {
+  CheckpointInfo info = read_checkpoint_info(path);
+  config_out = info.config;
+  Gpt model(info.config.model, info.config.run.seed);
+  load_checkpoint(path, model, nullptr);
+  return model;
+}
+
+Command add_eval_command(CLI::App& app) {
+  struct Options {
+    std::string checkpoint, data;
+    int batches = 0;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("eval", "Validation loss and bits per byte of a checkpoint");
+  sub->add_option("checkpoint", opt->checkpoint, "A checkpoint.safetensors")->required();
+  sub->add_option("--data", opt->data, "Folder with val.bin (default: the run's data.dir)");
+  sub->add_option("--batches", opt->batches, "Validation batches (default: the run's run.eval_batches)");
+  return {sub, [opt]() {
+            Config config;
+            Gpt model = load_model(opt->checkpoint, config);
+            const std::string dir = opt->data.empty() ? config.data.dir : opt->data;
+            TokenFile val = TokenFile::load(dir + "/val.bin");
+            const double loss = evaluate(model, val, config.data.batch_size, config.data.seq_len,
+                                         opt->batches > 0 ? opt->batches : config.run.eval_batches);
+            std::cout << "val loss " << loss << "  bits/byte " << loss / std::numbers::ln2 << "  (" << val.path() << ")\n";
+            return 0;
+          }};
+}
+
+Command add_sample_command(CLI::App& app) {
+  struct Options {
+    std::string checkpoint, prompt;
+    SampleOptions sample;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("sample", "Generate text from a checkpoint");
+  sub->add_option("checkpoint", opt->checkpoint, "A checkpoint.safetensors")->required();
+  sub->add_option("--prompt", opt->prompt, "Text to continue")->required();
+  sub->add_option("--tokens", opt->sample.tokens, "Tokens (bytes) to generate")->check(CLI::Range(1, 1000000));
+  sub->add_option("--temperature", opt->sample.temperature, "Softmax temperature (0: greedy)")->check(CLI::Range(0.0, 100.0));
+  sub->add_option("--top-k", opt->sample.top_k, "Sample among the k most likely (0: all)")->check(CLI::Range(0, 1 << 20));
+  sub->add_option("--seed", opt->sample.seed, "Sampling seed");
+  return {sub, [opt]() {
+            Config config;
+            Gpt model = load_model(opt->checkpoint, config);
+            std::cout << opt->prompt << sample_text(model, opt->prompt, opt->sample) << "\n";
+            return 0;
+          }};
+}
+
+}  // namespace bf::cli

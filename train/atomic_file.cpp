@@ -1,0 +1,123 @@
+#include "train/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "core/error.h"
+
+namespace bf {
+namespace {
+
+std::string os_error(int err) { return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")"; }
+
+// Closes a file descriptor on scope exit unless release()d; keeps every early throw leak-free.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// Writes all of `bytes`, retrying short writes and EINTR. Returns 0 or the errno of the failure; a
+// write that makes no progress is reported as ENOSPC (the disk-full case some file systems signal so).
+int write_all(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return ENOSPC;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  BF_CHECK(!path.empty(), "write_file_atomically: empty path");
+  // A unique hidden sibling: same directory so rename() is atomic; pid + counter so concurrent writers
+  // (processes or threads) never share one. open(O_CREAT | O_EXCL, 0666) rather than mkstemp keeps the
+  // usual umask-derived permissions on the final file (mkstemp would make it 0600).
+  static std::atomic<unsigned> counter{0};
+  const std::string dir = directory_of(path);
+  const size_t slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    temp = (dir == "/" ? "" : dir) + "/." + base + ".tmp." + std::to_string(::getpid()) + "." +
+           std::to_string(counter.fetch_add(1));
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && (errno != EEXIST || attempt >= 100))
+      fail("cannot write '", path, "': creating temporary file '", temp, "' failed: ", os_error(errno));
+  }
+  Fd file(fd);
+
+  // From here on every failure removes the temp file; `path` is not touched until the rename.
+  auto give_up = [&](const std::string& step, int err) {
+    if (file.get() >= 0) ::close(file.release());
+    ::unlink(temp.c_str());
+    fail("cannot write '", path, "': ", step, " failed: ", os_error(err));
+  };
+  if (int err = write_all(file.get(), bytes)) give_up("writing " + std::to_string(bytes.size()) + " bytes", err);
+  // fsync before rename: otherwise a crash can leave the new name pointing at a file whose data never
+  // reached the disk (the classic zero-length-file-after-crash bug).
+  if (::fsync(file.get()) != 0) give_up("fsync", errno);
+  // close() can report deferred write errors (e.g. on network file systems), so it is checked too.
+  if (::close(file.release()) != 0) give_up("close", errno);
+  if (::rename(temp.c_str(), path.c_str()) != 0) give_up("rename of '" + temp + "'", errno);
+
+  // The new content is in place; fsync the directory so the rename itself is durable. Some file systems
+  // cannot fsync a directory (EINVAL); there is nothing more to do on those.
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0) fail("wrote '", path, "' but cannot open its directory to fsync it: ", os_error(errno));
+  if (::fsync(dir_fd.get()) != 0 && errno != EINVAL)
+    fail("wrote '", path, "' but fsync of its directory '", dir, "' failed: ", os_error(errno));
+}
+
+std::string read_whole_file(const std::string& path) {
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) fail("cannot read '", path, "': ", os_error(errno));
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) fail("cannot read '", path, "': fstat failed: ", os_error(errno));
+  std::string bytes;
+  // The size is only a hint (the file may change under us, or be a pipe reporting 0): read to EOF.
+  if (S_ISREG(info.st_mode) && info.st_size > 0) bytes.reserve(static_cast<size_t>(info.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot read '", path, "': ", os_error(errno));
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  return bytes;
+}
+
+}  // namespace bf

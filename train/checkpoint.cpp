@@ -1,0 +1,95 @@
+#include "train/checkpoint.h"
+
+#include <sstream>
+
+#include "train/safetensors.h"
+
+namespace bf {
+namespace {
+
+std::string state_to_string(const Rng::State& s) {
+  std::ostringstream out;
+  for (size_t i = 0; i < s.size(); ++i) out << (i ? " " : "") << s[i];
+  return out.str();
+}
+
+Rng::State state_from_string(const std::string& text, const std::string& path) {
+  Rng::State s{};
+  std::istringstream in(text);
+  for (auto& word : s) BF_CHECK(static_cast<bool>(in >> word), path, ": metadata sampler_state \"", text, "\" is not 4 integers");
+  return s;
+}
+
+const std::string& metadata(const SafetensorsContents& c, const std::string& key, const std::string& path) {
+  auto it = c.metadata.find(key);
+  BF_CHECK(it != c.metadata.end(), path, ": not a bareformer checkpoint (metadata \"", key, "\" is missing)");
+  return it->second;
+}
+
+CheckpointInfo info_from(const SafetensorsContents& c, const std::string& path) {
+  BF_CHECK(metadata(c, "format", path) == kCheckpointFormat, path, ": checkpoint format \"", metadata(c, "format", path),
+           "\" is not ", kCheckpointFormat);
+  CheckpointInfo info;
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(metadata(c, "config", path));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, ": metadata \"config\" is not valid JSON (", e.what(), ")");
+  }
+  info.config = parse_config(doc, path + " (metadata config)");
+  try {
+    info.step = std::stoll(metadata(c, "step", path));
+  } catch (const std::exception&) {
+    fail(path, ": metadata \"step\" is not an integer");
+  }
+  BF_CHECK(info.step >= 0, path, ": metadata \"step\" is negative");
+  info.sampler_state = state_from_string(metadata(c, "sampler_state", path), path);
+  return info;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Config& config, const Gpt& model, const Optimizer* optimizer,
+                     int64_t step, const Rng::State& sampler_state) {
+  std::vector<NamedTensor> tensors;
+  for (const Parameter& p : model.parameters().all()) tensors.push_back({p.name, p.value});
+  if (optimizer)
+    for (auto& [name, t] : optimizer->state()) tensors.push_back({name, t});
+  std::map<std::string, std::string> meta = {{"format", kCheckpointFormat},
+                                             {"config", to_json(config).dump()},
+                                             {"step", std::to_string(step)},
+                                             {"sampler_state", state_to_string(sampler_state)}};
+  save_safetensors(path, tensors, meta);
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) { return info_from(load_safetensors(path), path); }
+
+CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* optimizer) {
+  SafetensorsContents c = load_safetensors(path);
+  CheckpointInfo info = info_from(c, path);
+  std::vector<std::pair<std::string, Tensor>> by_name;
+  for (auto& t : c.tensors) by_name.push_back({t.name, t.tensor});
+  auto find = [&](const std::string& name) -> const Tensor* {
+    for (const auto& [n, t] : by_name)
+      if (n == name) return &t;
+    return nullptr;
+  };
+  for (const Parameter& p : model.parameters().all()) {
+    const Tensor* saved = find(p.name);
+    BF_CHECK(saved != nullptr, path, ": parameter \"", p.name, "\" is missing (the checkpoint is of preset \"",
+             info.config.model.preset, "\", the model is \"", model.config().preset, "\")");
+    BF_CHECK(saved->shape() == p.value.shape(), path, ": parameter \"", p.name, "\" has shape ", saved->shape(),
+             ", the model needs ", p.value.shape());
+    BF_CHECK(saved->dtype() != DType::i32, path, ": parameter \"", p.name, "\" is stored as i32");
+    Tensor target = p.value;
+    target.copy_from(saved->to(p.value.dtype()).to(p.value.device()));
+  }
+  for (const auto& [name, t] : by_name)
+    BF_CHECK(name.rfind("optim.", 0) == 0 || model.parameters().find(name) != nullptr, path, ": tensor \"", name,
+             "\" is not a parameter of this model (the checkpoint is of preset \"", info.config.model.preset,
+             "\", the model is \"", model.config().preset, "\")");
+  if (optimizer) optimizer->load_state(by_name, info.step);
+  return info;
+}
+
+}  // namespace bf

@@ -1,0 +1,39 @@
+#include "train/metrics.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "train/atomic_file.h"
+
+namespace bf {
+
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_up_to) : path_(path) {
+  if (keep_up_to >= 0) {
+    std::ifstream in(path);
+    std::ostringstream kept;
+    std::string line;
+    while (std::getline(in, line)) {
+      auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (event.is_discarded()) continue;  // a line cut short by a crash
+      if (event.is_object() && event.value("step", int64_t(0)) <= keep_up_to) kept << line << '\n';
+    }
+    write_file_atomically(path, kept.str());
+  }
+  file_ = std::fopen(path.c_str(), "a");
+  BF_CHECK(file_ != nullptr, path, ": cannot open the metrics file for appending (", std::strerror(errno), ")");
+}
+
+MetricsLog::~MetricsLog() {
+  if (file_) std::fclose(file_);
+}
+
+void MetricsLog::write(const nlohmann::json& event) {
+  const std::string line = event.dump() + "\n";
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+    fail(path_, ": cannot write metrics (", std::strerror(errno), ")");
+}
+
+}  // namespace bf

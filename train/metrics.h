@@ -1,0 +1,32 @@
+// metrics.jsonl: one JSON object per line and per event, flushed as written, so a crashed run keeps
+// everything up to its last line and pandas.read_json(path, lines=True) reads it. Events (field "event"):
+//   start  {step, params, resumed}
+//   train  {step, loss (mean since the last train event), lr, grad_norm, tokens_per_s, ms_per_step, elapsed_s}
+//   eval   {step, val_loss, val_bpb, elapsed_s}
+//   skip   {step, reason}          (run.skip_nonfinite_steps)
+//   diag   {step, ...}             (run.diag_every)
+//   end    {step, elapsed_s}
+#pragma once
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace bf {
+
+class MetricsLog {
+ public:
+  // Opens path for appending. When resuming from step `keep_up_to` (>= 0), first drops the lines of a
+  // crashed run written after that step, so every step appears once.
+  MetricsLog(const std::string& path, int64_t keep_up_to = -1);
+  ~MetricsLog();
+  MetricsLog(const MetricsLog&) = delete;
+  MetricsLog& operator=(const MetricsLog&) = delete;
+  void write(const nlohmann::json& event);
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace bf

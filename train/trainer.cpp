@@ -1,0 +1,184 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <numbers>
+
+#include "autograd/tape.h"
+#include "backends/kernels.h"
+#include "train/atomic_file.h"
+#include "train/batches.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
+#include "train/optimizer.h"
+
+namespace bf {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string format_duration(double seconds) {
+  char buf[32];
+  const int s = static_cast<int>(seconds);
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, s / 60 % 60);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+  return buf;
+}
+
+// The sampler draws from its own stream, derived from the run seed (initialisation uses the seed itself).
+uint64_t sampler_seed(uint64_t run_seed) { return run_seed ^ 0x5bd1e9955bd1e995ULL; }
+
+}  // namespace
+
+std::string checkpoint_path(const Config& config) { return config.run.out_dir + "/checkpoint.safetensors"; }
+
+double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches) {
+  NoGradGuard no_grad;
+  const std::vector<int64_t> starts = eval_window_starts(data.size(), seq_len, max_batches * batch);
+  double total = 0;
+  int64_t windows = 0;
+  for (size_t first = 0; first < starts.size(); first += batch) {
+    std::vector<int64_t> chunk(starts.begin() + first, starts.begin() + std::min(starts.size(), first + batch));
+    Tensor tokens, targets;
+    gather_windows(data, chunk, seq_len, tokens, targets);
+    Tensor loss = model.loss(tokens.to(model.device()), targets.to(model.device()));
+    total += loss.item() * double(chunk.size());  // every window has seq_len targets: a plain mean
+    windows += static_cast<int64_t>(chunk.size());
+  }
+  BF_CHECK(windows > 0, data.path(), ": no validation window of ", seq_len + 1, " tokens fits");
+  return total / double(windows);
+}
+
+TrainSummary train(const Config& config, const TrainOptions& options) {
+  std::ostream& log = options.log ? *options.log : std::cout;
+  const Device device = device_from_name(config.run.device);
+  configure_cpu_threads(config.run.threads);
+  const std::string ckpt = checkpoint_path(config);
+
+  // Never overwrite a run's saved work by accident.
+  std::error_code ec;
+  std::filesystem::create_directories(config.run.out_dir, ec);
+  BF_CHECK(!ec, config.run.out_dir, ": cannot create run.out_dir (", ec.message(), ")");
+  const bool has_checkpoint = std::filesystem::exists(ckpt);
+  BF_CHECK(options.resume || !has_checkpoint, config.run.out_dir, " already holds a run (", ckpt,
+           "); pass --resume to continue it, or choose another run.out_dir");
+  BF_CHECK(!options.resume || has_checkpoint, "--resume: there is no checkpoint at ", ckpt, " to resume from");
+
+  const TokenFile train_data = TokenFile::load(config.data.dir + "/train.bin");
+  const TokenFile val_data = TokenFile::load(config.data.dir + "/val.bin");
+  BF_CHECK(train_data.vocab_size() <= config.model.vocab_size, train_data.path(), ": token vocabulary ",
+           train_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
+
+  Gpt model(config.model, config.run.seed, DType::f32, device);
+  Optimizer optimizer(config.optim, model.parameters());
+  BatchSampler sampler(train_data, config.data.batch_size, config.data.seq_len, sampler_seed(config.run.seed));
+  int64_t start_step = 0;
+  if (options.resume) {
+    CheckpointInfo info = load_checkpoint(ckpt, model, &optimizer);
+    BF_CHECK(to_json(info.config)["model"] == to_json(config)["model"], ckpt,
+             ": the checkpoint's model section differs from this config's; resume needs the same model");
+    start_step = info.step;
+    sampler.set_state(info.sampler_state);
+  }
+  write_file_atomically(config.run.out_dir + "/config.json", to_json(config).dump(2) + "\n");
+  MetricsLog metrics(config.run.out_dir + "/metrics.jsonl", options.resume ? start_step : -1);
+
+  TrainSummary summary;
+  summary.parameters = model.parameters().count();
+  metrics.write({{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume}});
+  log << "training " << config.model.preset << ": " << summary.parameters << " parameters, " << config.run.steps
+      << " steps of " << config.data.batch_size << " x " << config.data.seq_len << " tokens"
+      << (options.resume ? ", resumed at step " + std::to_string(start_step) : std::string()) << "\n";
+
+  const bool show_progress = options.progress && isatty(STDERR_FILENO);
+  const int64_t tokens_per_step = int64_t(config.data.batch_size) * config.data.seq_len;
+  const auto run_start = Clock::now();
+  auto window_start = Clock::now();
+  double window_loss = 0;
+  int window_steps = 0;
+  auto save = [&](int64_t step) { save_checkpoint(ckpt, config, model, &optimizer, step, sampler.state()); };
+  auto run_eval = [&](int64_t step) {
+    summary.final_val_loss = evaluate(model, val_data, config.data.batch_size, config.data.seq_len, config.run.eval_batches);
+    summary.final_val_bpb = summary.final_val_loss / std::numbers::ln2;
+    metrics.write({{"event", "eval"}, {"step", step}, {"val_loss", summary.final_val_loss},
+                   {"val_bpb", summary.final_val_bpb}, {"elapsed_s", seconds_since(run_start)}});
+    char line[160];
+    std::snprintf(line, sizeof line, "step %6lld | val loss %.4f | val bpb %.4f\n", static_cast<long long>(step),
+                  summary.final_val_loss, summary.final_val_bpb);
+    log << line << std::flush;
+  };
+
+  Tensor tokens, targets;
+  for (int64_t step = start_step; step < config.run.steps; ++step) {
+    const double lr = learning_rate(config.optim, config.schedule, config.run.steps, static_cast<int>(step));
+    sampler.next(tokens, targets);
+    model.parameters().zero_grad();
+    Tensor loss = model.loss(tokens.to(device), targets.to(device));
+    const double loss_value = loss.item();
+    if (std::isfinite(loss_value)) backward(loss);
+    else clear_tape();
+    if (options.after_backward) options.after_backward(step, model);
+
+    const GradientReport grads = gradient_norm(model.parameters());
+    std::string fault;
+    if (!std::isfinite(loss_value)) fault = "the loss is " + std::to_string(loss_value);
+    else if (!grads.first_nonfinite.empty()) fault = "the gradient of " + grads.first_nonfinite + " is not finite";
+    if (!fault.empty()) {
+      if (!config.run.skip_nonfinite_steps)
+        fail("step ", step + 1, ": ", fault, "; stopping (the last checkpoint, ", ckpt,
+             ", is untouched; set run.skip_nonfinite_steps to skip such steps)");
+      ++summary.skipped_steps;
+      metrics.write({{"event", "skip"}, {"step", step + 1}, {"reason", fault}});
+      log << "step " << step + 1 << ": skipped, " << fault << "\n";
+      continue;
+    }
+    // Clip by the global norm (PyTorch's clip_grad_norm_: scale = max_norm / (norm + 1e-6) when above).
+    const double clip = config.optim.grad_clip;
+    const double grad_scale = clip > 0 && grads.norm > clip ? clip / (grads.norm + 1e-6) : 1.0;
+    optimizer.step(lr, grad_scale);
+
+    summary.step_losses.push_back(loss_value);
+    window_loss += loss_value;
+    ++window_steps;
+    const int64_t done = step + 1;
+    if (done % config.run.log_every == 0 || done == config.run.steps) {
+      const double elapsed = seconds_since(window_start);
+      const double ms = 1e3 * elapsed / window_steps, tps = double(tokens_per_step) * window_steps / elapsed;
+      summary.final_train_loss = window_loss / window_steps;
+      metrics.write({{"event", "train"}, {"step", done}, {"loss", summary.final_train_loss}, {"lr", lr},
+                     {"grad_norm", grads.norm}, {"tokens_per_s", tps}, {"ms_per_step", ms},
+                     {"elapsed_s", seconds_since(run_start)}});
+      char line[200];
+      std::snprintf(line, sizeof line, "step %6lld | loss %.4f | lr %.2e | grad norm %.3f | %8.0f tok/s | %7.1f ms/step\n",
+                    static_cast<long long>(done), summary.final_train_loss, lr, grads.norm, tps, ms);
+      if (show_progress) std::fprintf(stderr, "\r\033[K");
+      log << line << std::flush;
+      window_loss = 0, window_steps = 0, window_start = Clock::now();
+    }
+    const bool last = done == config.run.steps;
+    const bool eval_now = last || (config.run.eval_every > 0 && done % config.run.eval_every == 0);
+    if (eval_now) run_eval(done);
+    const bool ckpt_now = last || (config.run.checkpoint_every > 0 ? done % config.run.checkpoint_every == 0 : eval_now);
+    if (ckpt_now) save(done);
+    if (show_progress) {
+      const double per_step = seconds_since(run_start) / double(done - start_step);
+      std::fprintf(stderr, "\r\033[Kstep %lld/%d  loss %.4f  ETA %s", static_cast<long long>(done), config.run.steps,
+                   loss_value, format_duration(per_step * double(config.run.steps - done)).c_str());
+      std::fflush(stderr);
+    }
+  }
+  if (show_progress) std::fprintf(stderr, "\r\033[K");
+  const double elapsed = seconds_since(run_start);
+  summary.steps = config.run.steps;
+  summary.tokens_per_s = elapsed > 0 ? double(tokens_per_step) * double(config.run.steps - start_step) / elapsed : 0;
+  metrics.write({{"event", "end"}, {"step", config.run.steps}, {"elapsed_s", elapsed}, {"skipped_steps", summary.skipped_steps}});
+  return summary;
+}
+
+}  // namespace bf
