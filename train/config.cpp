@@ -1,6 +1,7 @@
 #include "train/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -254,8 +255,13 @@ std::vector<std::string> keys_under(const std::string& section) {
   const std::string path = section.empty() ? key : section + "." + key;
   std::string best;
   size_t best_distance = std::numeric_limits<size_t>::max();
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
   for (const std::string& candidate : keys_under(section)) {
-    size_t d = edit_distance(key, candidate);
+    // Case-insensitive first (b_ff -> b_FF), then exact spelling breaks ties.
+    size_t d = 2 * edit_distance(lower(key), lower(candidate)) + (edit_distance(key, candidate) > 0);
     if (d < best_distance) best_distance = d, best = candidate;
   }
   std::string hint = best.empty() ? "" : " (did you mean \"" + (section.empty() ? best : section + "." + best) + "\"?)";
