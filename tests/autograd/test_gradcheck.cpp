@@ -92,6 +92,28 @@ TEST_CASE("gradcheck fails when one of two inputs gets a wrong gradient") {
   CHECK(r.worst.find("input 1") != std::string::npos);
 }
 
+TEST_CASE("ops whose two inputs are the same tensor pass gradcheck") {
+  // Both backward branches write into the one gradient buffer: they must add, not overwrite.
+  bf::Rng rng(5);
+  Tensor x = Tensor::uniform({4, 4}, rng, -1, 1, DType::f64).set_requires_grad(true);
+  using In = const std::vector<Tensor>&;
+  for (const auto& [name, fn] : std::vector<std::pair<const char*, bf::GradcheckFn>>{
+           {"matmul(x, x)", [](In in) { return bf::matmul(in[0], in[0]); }},
+           {"matmul(x, x^T)", [](In in) { return bf::matmul(in[0], in[0], false, true); }},
+           {"matmul(x^T, x)", [](In in) { return bf::matmul(in[0], in[0], true, false); }},
+           {"linear(x, x, sum_0 x)", [](In in) { return bf::linear(in[0], in[0], bf::sum(in[0], 0)); }},
+           {"add(x, x)", [](In in) { return bf::add(in[0], in[0]); }},
+           {"sub(x, x) + x", [](In in) { return bf::add(bf::sub(in[0], in[0]), in[0]); }},
+           {"scale_by(x, sum_all x)", [](In in) { return bf::scale_by(in[0], bf::reshape(bf::sum_all(in[0]), {1})); }},
+           {"layer_norm(x, sum_0 x, mean_0 x)", [](In in) { return bf::layer_norm(in[0], bf::sum(in[0], 0), bf::mean(in[0], 0)); }},
+       }) {
+    CAPTURE(name);
+    const bf::GradcheckResult r = bf::gradcheck(fn, {x});
+    INFO("worst: ", r.worst);
+    CHECK(r.passed);
+  }
+}
+
 TEST_CASE("gradcheck rejects f32 inputs") {
   Tensor x = Tensor::ones({2}, DType::f32).set_requires_grad(true);
   CHECK_THROWS_AS(bf::gradcheck([](const std::vector<Tensor>& in) { return bf::scale(in[0], 2.0); }, {x}), bf::Error);

@@ -259,3 +259,32 @@ TEST_CASE("each op records one entry named after it, only when an input requires
     CHECK(bf::tape_entries().back().output.same_as(out));
   }
 }
+
+TEST_CASE("backward seeded at an intermediate output with an explicit gradient") {
+  FreshTape fresh;
+  bf::Rng rng(211);
+  Tensor x = param({2, 3}, rng);
+  Tensor y = bf::scale(x, -1.5);
+  Tensor seed = Tensor::uniform({2, 3}, rng, -1, 1, DType::f64);
+  bf::backward(y, seed);
+  naive::Vec want = seed.to_f64_vector();
+  for (double& v : want) v *= -1.5;
+  NAIVE_CHECK_CLOSE(x.grad().to_f64_vector(), want, 1e-15, 0.0);
+  CHECK_FALSE(y.grad().defined());
+}
+
+// BUG: autograd/tape.cpp:70 (backward): the seed is written with `grad_of(output).copy_from(grad_output)`, which
+// OVERWRITES an existing gradient instead of accumulating. For an intermediate this is harmless (its .grad was
+// freed), but when the output is a leaf that already holds a gradient from an earlier pass, that gradient is
+// lost, against the rule that gradients accumulate until zero_grad(). Repro: x leaf [1] requiring grad;
+// backward(sum_all(x)) gives x.grad = 1; then backward(x) gives x.grad = 1, expected 2. (backward on a leaf
+// also clears whatever else is recorded on the tape.) Fix: axpy the seed into grad_of(output).
+TEST_CASE("backward on a leaf output accumulates onto its existing gradient" * doctest::skip()) {
+  FreshTape fresh;
+  Tensor x = Tensor::full({1}, 3.0, DType::f64).set_requires_grad(true);
+  bf::backward(bf::sum_all(x));
+  REQUIRE(x.grad().defined());
+  CHECK(x.grad().item() == 1.0);
+  bf::backward(x);
+  CHECK(x.grad().item() == 2.0);
+}

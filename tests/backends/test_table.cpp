@@ -43,6 +43,9 @@ TEST_CASE_TEMPLATE("every entry of the CPU Kernels table is non-null", T, float,
   BF_TEST_ENTRY(embedding_backward);
   BF_TEST_ENTRY(attention_mix);
   BF_TEST_ENTRY(attention_mix_backward);
+  BF_TEST_ENTRY(sum_squares_acc);
+  BF_TEST_ENTRY(adamw_update);
+  BF_TEST_ENTRY(sgd_update);
   BF_TEST_ENTRY(split_heads);
   BF_TEST_ENTRY(merge_heads);
 #undef BF_TEST_ENTRY
