@@ -18,5 +18,6 @@ Command add_eval_command(CLI::App& app);
 Command add_sample_command(CLI::App& app);
 Command add_prepare_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_config_doc_command(CLI::App& app);
 
 }  // namespace bf::cli

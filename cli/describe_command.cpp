@@ -29,3 +29,15 @@ Command add_describe_command(CLI::App& app) {
 }
 
 }  // namespace bf::cli
+
+namespace bf::cli {
+
+Command add_config_doc_command(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand("config-doc", "Print the table of every config field (docs/config.md)");
+  return {sub, []() {
+            std::cout << config_reference_markdown();
+            return 0;
+          }};
+}
+
+}  // namespace bf::cli
