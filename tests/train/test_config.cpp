@@ -1,6 +1,7 @@
 // Config parsing: every error class names its JSON path and what was expected.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -108,4 +109,15 @@ TEST_CASE("docs/config.md holds the current table of every field (regenerate wit
   doc << in.rdbuf();
   CHECK_MESSAGE(doc.str().find(table) != std::string::npos,
                 "docs/config.md is out of date: regenerate its table with `bareformer config-doc`");
+}
+
+TEST_CASE("every committed config under configs/ parses") {
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(BF_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".json" || entry.path().string().find("/sweeps/") != std::string::npos) continue;
+    INFO(entry.path().string());
+    CHECK_NOTHROW(load_config(entry.path().string()));
+    ++parsed;
+  }
+  CHECK(parsed >= 24);  // 8 presets x (CPU size, paper size, tiny)
 }

@@ -186,6 +186,26 @@ TEST_CASE("safetensors: the encoding follows the spec, checked by a reader writt
   CHECK(header.size() == tensors.size() + 1);  // the tensors plus __metadata__, nothing else
 }
 
+TEST_CASE("safetensors: reads a file laid out as the reference (Rust/Python) writer lays it out") {
+  // What safetensors.torch.save_file({"a": f32[2], "b": f64[1]}, metadata={"format": "pt"}) writes: the
+  // metadata first, tensors ordered by alignment then name, header padded with spaces to 8 bytes.
+  std::string header = R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},)"
+                       R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string data(16, '\0');
+  const double b = -2.5;
+  const float a[2] = {1.0f, 0.5f};
+  std::memcpy(data.data(), &b, 8);
+  std::memcpy(data.data() + 8, a, 8);
+  const auto back = bf::decode_safetensors(make_file(header, data), "reference.safetensors");
+  CHECK(back.metadata == std::map<std::string, std::string>{{"format", "pt"}});
+  REQUIRE(back.tensors.size() == 2);
+  CHECK(back.tensors[0].name == "b");
+  CHECK(back.tensors[0].tensor.to_vector<double>() == std::vector<double>{-2.5});
+  CHECK(back.tensors[1].name == "a");
+  CHECK(back.tensors[1].tensor.to_vector<float>() == std::vector<float>{1.0f, 0.5f});
+}
+
 TEST_CASE("safetensors: the encoder rejects what it cannot write") {
   const Tensor t = Tensor::zeros({2});
   CHECK(error_of([&] { bf::encode_safetensors({{"a", t}, {"a", t}}, {}); }).find("duplicate tensor name 'a'") !=
