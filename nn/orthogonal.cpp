@@ -1,9 +1,10 @@
 // Orthogonal initialisation (V-SkipInit's W^V, W^P): Eigen's Householder QR of a Gaussian matrix.
-// GCC 12 reports a false "maybe-uninitialized" inside Eigen's AVX-512 packet code; silence it for Eigen only.
+// GCC 12 reports a false "maybe-uninitialized" inside Eigen's AVX-512 packet code (where it is inlined into
+// this file's code), so the warning is off for this one file.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <Eigen/QR>
-#pragma GCC diagnostic pop
 
 #include "nn/layers.h"
 
@@ -24,3 +25,5 @@ Tensor InitContext::orthogonal(int64_t n) const {
 }
 
 }  // namespace bf
+
+#pragma GCC diagnostic pop

@@ -91,8 +91,8 @@ json parse_header(std::string_view text, const std::string& source) {
         "): ", e.what());
   }
   if (!duplicate.empty()) {
-    if (duplicate_at_top) bad(source, "duplicate tensor name '", duplicate, "' in the header (bytes 8 to ", 8 + text.size(), ")");
-    bad(source, "duplicate key '", duplicate, "' in the header (bytes 8 to ", 8 + text.size(), ")");
+    bad(source, duplicate_at_top ? "duplicate tensor name '" : "duplicate key '", duplicate,
+        "' in the header (bytes 8 to ", 8 + text.size(), ")");
   }
   if (!header.is_object()) bad(source, "header is not a JSON object (got ", header.type_name(), " at file byte 8)");
   return header;
@@ -243,7 +243,9 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::stri
   // Overlap check: in begin order, a non-empty tensor must start at or after the furthest end so far.
   // Gaps are harmless (the bytes are simply unused); overlaps would alias two parameters.
   std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name); });
+            [](const Entry& a, const Entry& b) {
+              return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+            });
   const Entry* furthest = nullptr;
   for (const Entry& entry : entries) {
     if (entry.begin == entry.end) continue;  // empty tensors occupy no bytes
@@ -263,6 +265,8 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::stri
   return contents;
 }
 
-SafetensorsContents load_safetensors(const std::string& path) { return decode_safetensors(read_whole_file(path), path); }
+SafetensorsContents load_safetensors(const std::string& path) {
+  return decode_safetensors(read_whole_file(path), path);
+}
 
 }  // namespace bf
