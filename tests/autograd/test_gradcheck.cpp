@@ -120,7 +120,7 @@ TEST_CASE("gradcheck rejects f32 inputs") {
   bf::clear_tape();
 }
 
-// BUG: autograd/gradcheck.cpp:60-72: a NaN numeric derivative passes. `ratio = err / allowed` is NaN when the
+// BUG: autograd/gradcheck.cpp:59-73: a NaN numeric derivative passes. `ratio = err / allowed` is NaN when the
 // forward gives NaN, `ratio > worst_ratio` is then false, worst_ratio stays -1 and `passed` is
 // `worst_ratio <= 1.0`, i.e. true; max_abs_error also stays 0 (std::max drops the NaN). Repro: an op whose
 // forward is log(x) on negative x (NaN) with a finite backward, as below: gradcheck reports passed == true.

@@ -273,7 +273,7 @@ TEST_CASE("backward seeded at an intermediate output with an explicit gradient")
   CHECK_FALSE(y.grad().defined());
 }
 
-// BUG: autograd/tape.cpp:70 (backward): the seed is written with `grad_of(output).copy_from(grad_output)`, which
+// BUG: autograd/tape.cpp:75 (backward): the seed is written with `grad_of(output).copy_from(grad_output)`, which
 // OVERWRITES an existing gradient instead of accumulating. For an intermediate this is harmless (its .grad was
 // freed), but when the output is a leaf that already holds a gradient from an earlier pass, that gradient is
 // lost, against the rule that gradients accumulate until zero_grad(). Repro: x leaf [1] requiring grad;

@@ -267,7 +267,7 @@ TEST_CASE("str() names the shape, dtype and device and shows the values") {
   CHECK(g.str().find("requires_grad") != std::string::npos);
 }
 
-// BUG: core/tensor.cpp:219-222 (Tensor::str's elision): with max_per_dim < 2, `i == max_per_dim / 2` holds at
+// BUG: core/tensor.cpp:200-204 (Tensor::str's elision): with max_per_dim < 2, `i == max_per_dim / 2` holds at
 // i == 0 and `i = n - max_per_dim / 2` sets i = n, so `values[base + i]` reads one past the row (past the end
 // of the vector for the last row): an out-of-bounds read (ASan: heap-buffer-overflow). Repro:
 // Tensor::from_vector(std::vector<double>{1, 2, 3}, {3}).str(1). Expected: "[..., 3]"-style output or a
