@@ -56,7 +56,8 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
       const double numeric = (plus - minus) / (2 * options.eps);
       const double err = std::abs(analytic[i] - numeric);
       const double allowed = options.atol + options.rtol * std::abs(numeric);
-      const double ratio = std::isfinite(analytic[i]) ? err / allowed : INFINITY;  // > 1 fails
+      // NaN anywhere (analytic or numeric) must fail, so test "within tolerance" rather than "beyond it".
+      const double ratio = err <= allowed ? err / allowed : (std::isfinite(err) ? err / allowed : INFINITY);
       ++result.checked_elements;
       result.max_abs_error = std::max(result.max_abs_error, err);
       if (std::abs(numeric) > 1e-3)  // relative error is meaningless where the gradient is ~0

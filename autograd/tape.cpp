@@ -72,7 +72,11 @@ void backward(const Tensor& output, const Tensor& grad_output) {
 
   // Seed dL/d(output), then visit entries newest first. An entry whose output received no gradient is not
   // on a path to the output and is skipped. Intermediate gradients are freed as soon as they are used.
-  grad_of(output).copy_from(grad_output);
+  // Seed by accumulating, like every other gradient write: a leaf that already holds a gradient keeps it.
+  Tensor seed = grad_of(output);
+  dispatch_float(seed.dtype(), "backward", [&]<class T>() {
+    kernels<T>(seed.device()).axpy(seed.numel(), T(1), grad_output.data<T>(), seed.data<T>());
+  });
   for (auto it = g_tape.entries.rbegin(); it != g_tape.entries.rend(); ++it) {
     TensorImpl& produced = it->output.impl();
     if (!produced.grad) continue;

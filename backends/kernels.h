@@ -3,7 +3,8 @@
 // and compared entry by entry.
 //
 // Conventions, the same for every entry:
-//  - pointers are raw device buffers, contiguous row-major, never aliased unless stated;
+//  - pointers are raw device buffers, contiguous row-major; elementwise and row kernels (add ... fill,
+//    activations, bias_add) may write in place (out == an input); no other aliasing is allowed;
 //  - forward kernels OVERWRITE their outputs;
 //  - backward kernels ACCUMULATE (+=) into gradient buffers named d*_acc, so a tensor used by several ops
 //    gets the sum of its gradients without temporaries;

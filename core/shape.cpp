@@ -32,6 +32,12 @@ int64_t Shape::numel() const {
   return n;
 }
 
+int64_t Shape::rows() const {
+  int64_t n = 1;
+  for (int i = 0; i + 1 < ndim_; ++i) n *= dims_[i];
+  return n;
+}
+
 Shape Shape::without_axis(int axis) const {
   int a = normalize_axis(axis);
   Shape out;

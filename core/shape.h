@@ -26,7 +26,7 @@ class Shape {
   int64_t numel() const;
   int normalize_axis(int axis) const;  // -1 -> ndim-1; bf::Error when out of range
   int64_t last() const { return ndim_ == 0 ? 1 : dims_[ndim_ - 1]; }
-  int64_t rows() const { return numel() / last(); }  // product of all but the last dim
+  int64_t rows() const;  // product of all but the last dim (1 for 0-D and 1-D)
 
   void push_back(int64_t dim);
   Shape without_axis(int axis) const;

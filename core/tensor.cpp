@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <iomanip>
@@ -180,6 +181,7 @@ Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(
 void Tensor::zero_grad() { impl().grad.reset(); }
 
 std::string Tensor::str(int max_per_dim) const {
+  max_per_dim = std::max(max_per_dim, 2);  // eliding needs at least one element on each side
   std::ostringstream out;
   out << "Tensor" << shape() << ' ' << dtype_name(dtype()) << ' ' << device_name(device());
   if (requires_grad()) out << " requires_grad";

@@ -71,7 +71,7 @@ class Tensor {
   Tensor reshape(const Shape& shape) const;  // shares storage; numel must match (no autograd record)
   Tensor clone() const;                      // a new copy of the data, no autograd history
   Tensor to(Device device) const;            // copy to another device (the same tensor if already there)
-  Tensor to(DType dtype) const;              // converted copy (CPU)
+  Tensor to(DType dtype) const;              // converted copy; the tensor itself if already that dtype
   Tensor detach() const;                     // same storage, no autograd history, requires_grad false
 
   // Element access on CPU tensors (for tests, printing, small host-side logic; not for hot loops).

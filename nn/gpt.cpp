@@ -29,7 +29,9 @@ Tensor Gpt::forward(const Tensor& tokens) const {
   Tensor x;
   {
     ScopeGuard scope("embed");
-    x = add(embedding(tok_emb_, tokens), embedding(pos_emb_, pos_ids));  // [B, T, d]
+    Tensor tok = embedding(tok_emb_, tokens);   // [B, T, d]
+    Tensor pos = embedding(pos_emb_, pos_ids);  // [B, T, d]
+    x = add(tok, pos);
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     ScopeGuard scope("blocks." + std::to_string(i));

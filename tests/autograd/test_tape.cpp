@@ -273,13 +273,13 @@ TEST_CASE("backward seeded at an intermediate output with an explicit gradient")
   CHECK_FALSE(y.grad().defined());
 }
 
-// BUG: autograd/tape.cpp:75 (backward): the seed is written with `grad_of(output).copy_from(grad_output)`, which
+// Regression (fixed): autograd/tape.cpp:75 (backward): the seed is written with `grad_of(output).copy_from(grad_output)`, which
 // OVERWRITES an existing gradient instead of accumulating. For an intermediate this is harmless (its .grad was
 // freed), but when the output is a leaf that already holds a gradient from an earlier pass, that gradient is
 // lost, against the rule that gradients accumulate until zero_grad(). Repro: x leaf [1] requiring grad;
 // backward(sum_all(x)) gives x.grad = 1; then backward(x) gives x.grad = 1, expected 2. (backward on a leaf
 // also clears whatever else is recorded on the tape.) Fix: axpy the seed into grad_of(output).
-TEST_CASE("backward on a leaf output accumulates onto its existing gradient" * doctest::skip()) {
+TEST_CASE("backward on a leaf output accumulates onto its existing gradient") {
   FreshTape fresh;
   Tensor x = Tensor::full({1}, 3.0, DType::f64).set_requires_grad(true);
   bf::backward(bf::sum_all(x));
