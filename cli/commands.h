@@ -20,5 +20,6 @@ Command add_prepare_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_config_doc_command(CLI::App& app);
 Command add_trace_command(CLI::App& app);
+Command add_walkthrough_command(CLI::App& app);
 
 }  // namespace bf::cli

@@ -50,3 +50,17 @@ Command add_trace_command(CLI::App& app) {
 }
 
 }  // namespace bf::cli
+
+#include "train/walkthrough.h"
+
+namespace bf::cli {
+
+Command add_walkthrough_command(CLI::App& app) {
+  CLI::App* sub = app.add_subcommand("walkthrough", "One training step of a tiny sas_p model, stage by stage (docs/walkthrough.md)");
+  return {sub, []() {
+            std::cout << walkthrough_text();
+            return 0;
+          }};
+}
+
+}  // namespace bf::cli
