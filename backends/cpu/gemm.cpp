@@ -27,7 +27,9 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 template <class T>
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                   const T* b, T beta, T* c) {
-#pragma omp parallel for schedule(static) if (batch > 1)
+  // Tiny products (a test's 2-head attention) stay on one thread: waking the pool costs more than they do.
+  const bool worth_threads = batch > 1 && batch * m * n * k > (int64_t(1) << 18);
+#pragma omp parallel for schedule(static) if (worth_threads)
   for (int64_t i = 0; i < batch; ++i)
     gemm(trans_a, trans_b, m, n, k, alpha, a + i * m * k, b + i * k * n, beta, c + i * m * n);
 }
