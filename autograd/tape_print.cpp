@@ -90,6 +90,7 @@ std::string format_tape_dot(const std::vector<TapeEntry>& entries, const TensorN
   out << "digraph tape {\n  label=\"" << title << "\"; labelloc=t; rankdir=TB;\n"
       << "  node [fontname=\"Helvetica\", fontsize=10];\n";
   std::set<std::string> declared;
+  std::map<const TensorImpl*, size_t> leaf_ids;  // stable node names, in order of first use
   for (size_t i = 0; i < entries.size(); ++i) {
     const TapeEntry& e = entries[i];
     out << "  op" << i << " [shape=box, style=rounded, label=\"" << e.op << "\\n" << e.output.shape().str() << "\\n"
@@ -100,12 +101,15 @@ std::string format_tape_dot(const std::vector<TapeEntry>& entries, const TensorN
       if (t.impl().tape_index >= 0 && t.impl().tape_index < int64_t(i)) {
         from = std::string("op").append(std::to_string(t.impl().tape_index));
       } else {
+        // One node per leaf tensor (keyed by its address), labelled by parameter name or as an input.
         auto it = names.find(&t.impl());
         const std::string label = it != names.end() ? it->second : std::string("input ").append(t.shape().str());
-        from = std::string("\"").append(label).append("\"");
+        auto [slot, added] = leaf_ids.emplace(&t.impl(), leaf_ids.size());
+        (void)added;
+        from = std::string("leaf").append(std::to_string(slot->second));
         if (declared.insert(from).second)
-          out << "  " << from << " [shape=ellipse, style=filled, fillcolor=" << (it != names.end() ? "lightyellow" : "lightblue")
-              << "];\n";
+          out << "  " << from << " [label=\"" << label << "\", shape=ellipse, style=filled, fillcolor="
+              << (it != names.end() ? "lightyellow" : "lightblue") << "];\n";
       }
       out << "  " << from << " -> op" << i << ";\n";
     }

@@ -146,8 +146,12 @@ std::vector<Field> build_schema() {
       {"a_SA", &BlockSpec::a_SA}, {"b_SA", &BlockSpec::b_SA}, {"a_FF", &BlockSpec::a_FF}, {"b_FF", &BlockSpec::b_FF}};
   for (const auto& [name, member] : gains) {
     const auto m = member;
+    const std::string role = name == "a_SA"   ? "the attention skip X"
+                             : name == "b_SA" ? "the attention branch MHA(Norm(X))"
+                             : name == "a_FF" ? "the MLP skip Xh (a_comb, the skip X, in a parallel block)"
+                                              : "the MLP branch MLP(Norm(Xh))";
     f.push_back(number("model.block." + name, [m](Config& c) -> double& { return (c.model.block.*m).init; }, -1e3, 1e3,
-                       "Initial value of gain " + name + " (a_FF is a_comb in a parallel block); a fixed 0 removes the branch"));
+                       "Initial value of " + name + ", the gain of " + role + "; a fixed 0 removes that term"));
     f.push_back(boolean("model.block." + name + "_trainable", [m](Config& c) -> bool& { return (c.model.block.*m).trainable; },
                         "Whether " + name + " is a trained parameter (never weight-decayed)"));
   }
@@ -200,7 +204,6 @@ std::vector<Field> build_schema() {
   f.push_back(integer("run.threads", REF(run.threads), 0, 1024, "CPU threads (0: all cores)"));
   f.push_back(text("run.out_dir", REF(run.out_dir), "Where metrics.jsonl, config.json and checkpoints go"));
   f.push_back(boolean("run.skip_nonfinite_steps", REF(run.skip_nonfinite_steps), "Skip a step whose loss or gradient is not finite instead of stopping"));
-  f.push_back(integer("run.diag_every", REF(run.diag_every), 0, 1000000000, "Diagnostics cadence (0: off)"));
   return f;
 }
 

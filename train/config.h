@@ -46,7 +46,6 @@ struct RunConfig {
   int threads = 0;           // 0: all cores
   std::string out_dir = "runs/default";
   bool skip_nonfinite_steps = false;
-  int diag_every = 0;        // 0: no diagnostics
 };
 
 struct Config {

@@ -4,7 +4,6 @@
 //   train  {step, loss (mean since the last train event), lr, grad_norm, tokens_per_s, ms_per_step, elapsed_s}
 //   eval   {step, val_loss, val_bpb, elapsed_s}
 //   skip   {step, reason}          (run.skip_nonfinite_steps)
-//   diag   {step, ...}             (run.diag_every)
 //   end    {step, elapsed_s}
 #pragma once
 #include <cstdio>
