@@ -21,5 +21,6 @@ Command add_compare_command(CLI::App& app);
 Command add_config_doc_command(CLI::App& app);
 Command add_trace_command(CLI::App& app);
 Command add_walkthrough_command(CLI::App& app);
+Command add_diagnose_command(CLI::App& app);
 
 }  // namespace bf::cli

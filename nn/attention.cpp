@@ -35,13 +35,14 @@ Attention::Attention(InitContext& ctx, const std::string& prefix, const ModelCon
 }
 
 // MHA(X) = concat_h(A'_h V_h) W^P,  A_h = softmax(Q_h K_h^T / sqrt(d_k) + M)
-Tensor Attention::forward(const Tensor& x) const {
+Tensor Attention::forward(const Tensor& x, Tensor* probs) const {
   const int64_t t = x.size(1), d = x.size(2), dk = d / heads_;
   Tensor q = split_heads(linear(x, q_weight_, q_bias_), heads_);  // [B, H, T, dk]
   Tensor k = split_heads(linear(x, k_weight_, k_bias_), heads_);
   Tensor v = split_heads(value_.forward(x), heads_);
   Tensor scores = scale(matmul(q, k, false, true), 1.0 / std::sqrt(double(dk)));  // [B, H, T, T]
   Tensor a = softmax(scores, /*causal=*/true);
+  if (probs) *probs = a;
   if (kind_ == AttentionKind::shaped)
     a = attention_mix(a, alpha_, beta_, gamma_, causal_centring_matrix(t, x.dtype(), x.device()));
   else if (kind_ == AttentionKind::skipinit)

@@ -10,7 +10,8 @@ class Attention {
  public:
   Attention() = default;
   Attention(InitContext& ctx, const std::string& prefix, const ModelConfig& config, MatrixKind value_kind);
-  Tensor forward(const Tensor& x) const;  // x [B, T, d] (already normalised) -> [B, T, d]
+  // x [B, T, d] (already normalised) -> [B, T, d]; `probs`, when given, receives A = softmax(...) [B, H, T, T]
+  Tensor forward(const Tensor& x, Tensor* probs = nullptr) const;
   AttentionKind kind() const { return kind_; }
 
  private:

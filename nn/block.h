@@ -9,7 +9,8 @@ class Block {
   Block() = default;
   // `index` decides the first block's special cases (BlockSpec::first_value, first_norm1).
   Block(InitContext& ctx, int index, const ModelConfig& config);
-  Tensor forward(const Tensor& x) const;
+  // `attention_probs`, when given, receives the attention probabilities (diagnostics).
+  Tensor forward(const Tensor& x, Tensor* attention_probs = nullptr) const;
   const BlockSpec& spec() const { return spec_; }
 
  private:

@@ -16,7 +16,7 @@ Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
   norm_f_ = Norm(ctx, "norm_f", NormKind::layernorm, d, config.norm_eps);
 }
 
-Tensor Gpt::forward(const Tensor& tokens) const {
+Tensor Gpt::forward(const Tensor& tokens, ForwardProbe* probe) const {
   BF_CHECK(tokens.ndim() == 2 && tokens.dtype() == DType::i32, "model: tokens must be i32 [B, T], got ",
            tokens.shape(), " ", dtype_name(tokens.dtype()));
   const int64_t batch = tokens.size(0), t = tokens.size(1);
@@ -33,16 +33,22 @@ Tensor Gpt::forward(const Tensor& tokens) const {
     Tensor pos = embedding(pos_emb_, pos_ids);  // [B, T, d]
     x = add(tok, pos);
   }
+  if (probe) *probe = ForwardProbe{x, {}, {}};
   for (size_t i = 0; i < blocks_.size(); ++i) {
     ScopeGuard scope("blocks." + std::to_string(i));
-    x = blocks_[i].forward(x);
+    Tensor probs;
+    x = blocks_[i].forward(x, probe ? &probs : nullptr);
+    if (probe) {
+      probe->block_outputs.push_back(x);
+      probe->attention_probs.push_back(probs);
+    }
   }
   ScopeGuard scope("head");
   return linear(norm_f_.forward(x), tok_emb_);  // tied head: logits = x E^T
 }
 
-Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets) const {
-  Tensor logits = forward(tokens);
+Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* probe) const {
+  Tensor logits = forward(tokens, probe);
   const int64_t rows = logits.size(0) * logits.size(1);
   BF_CHECK(targets.shape() == tokens.shape(), "model: targets ", targets.shape(), " must match tokens ", tokens.shape());
   ScopeGuard scope("loss");

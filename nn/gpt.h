@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "nn/block.h"
+#include "nn/probe.h"
 
 namespace bf {
 
@@ -12,8 +13,10 @@ class Gpt {
   // Builds and initialises every parameter from `seed` (the same seed gives the same model).
   Gpt(const ModelConfig& config, uint64_t seed, DType dtype = DType::f32, Device device = Device::cpu);
 
-  Tensor forward(const Tensor& tokens) const;                         // i32 [B, T] -> logits [B, T, V]
-  Tensor loss(const Tensor& tokens, const Tensor& targets) const;     // mean cross-entropy, targets i32 [B, T]
+  // i32 [B, T] -> logits [B, T, V]; `probe`, when given, collects what the diagnostics read.
+  Tensor forward(const Tensor& tokens, ForwardProbe* probe = nullptr) const;
+  // Mean cross-entropy, targets i32 [B, T].
+  Tensor loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* probe = nullptr) const;
 
   const ModelConfig& config() const { return config_; }
   ParameterSet& parameters() { return params_; }

@@ -4,6 +4,8 @@
 //   train  {step, loss (mean since the last train event), lr, grad_norm, tokens_per_s, ms_per_step, elapsed_s}
 //   eval   {step, val_loss, val_bpb, elapsed_s}
 //   skip   {step, reason}          (run.skip_nonfinite_steps)
+//   diag   {step, layers: [{name, activation_rms, token_cosine, attention_entropy, grad_norm, alpha, beta,
+//           gamma, gains, value_beta_over_alpha}]}   (run.diag_every; -1 = not applicable)
 //   end    {step, elapsed_s}
 #pragma once
 #include <cstdio>

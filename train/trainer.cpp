@@ -11,6 +11,7 @@
 
 #include "autograd/tape.h"
 #include "backends/kernels.h"
+#include "nn/diagnostics.h"
 #include "train/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
@@ -35,6 +36,16 @@ std::string format_duration(double seconds) {
 uint64_t sampler_seed(uint64_t run_seed) { return run_seed ^ 0x5bd1e9955bd1e995ULL; }
 
 }  // namespace
+
+nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostics>& layers) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const LayerDiagnostics& l : layers)
+    list.push_back({{"name", l.name}, {"activation_rms", l.activation_rms}, {"token_cosine", l.token_cosine},
+                    {"attention_entropy", l.attention_entropy}, {"grad_norm", l.grad_norm}, {"alpha", l.alpha},
+                    {"beta", l.beta}, {"gamma", l.gamma}, {"gains", l.gains},
+                    {"value_beta_over_alpha", l.value_beta_over_alpha}});
+  return {{"event", "diag"}, {"step", step}, {"layers", list}};
+}
 
 std::string checkpoint_path(const Config& config) { return config.run.out_dir + "/checkpoint.safetensors"; }
 
@@ -119,7 +130,9 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     const double lr = learning_rate(config.optim, config.schedule, config.run.steps, static_cast<int>(step));
     sampler.next(tokens, targets);
     model.parameters().zero_grad();
-    Tensor loss = model.loss(tokens.to(device), targets.to(device));
+    const bool diagnose_now = config.run.diag_every > 0 && (step + 1) % config.run.diag_every == 0;
+    ForwardProbe probe;  // filled only on diagnostic steps
+    Tensor loss = model.loss(tokens.to(device), targets.to(device), diagnose_now ? &probe : nullptr);
     const double loss_value = loss.item();
     if (std::isfinite(loss_value)) backward(loss);
     else clear_tape();
@@ -138,6 +151,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       log << "step " << step + 1 << ": skipped, " << fault << "\n";
       continue;
     }
+    if (diagnose_now) metrics.write(diagnostics_event(step + 1, compute_diagnostics(model, probe)));
     // Clip by the global norm (PyTorch's clip_grad_norm_: scale = max_norm / (norm + 1e-6) when above).
     const double clip = config.optim.grad_clip;
     const double grad_scale = clip > 0 && grads.norm > clip ? clip / (grads.norm + 1e-6) : 1.0;

@@ -4,6 +4,9 @@
 #include <iosfwd>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "nn/diagnostics.h"
 #include "nn/gpt.h"
 #include "train/config.h"
 #include "train/token_file.h"
@@ -31,6 +34,9 @@ struct TrainSummary {
 };
 
 TrainSummary train(const Config& config, const TrainOptions& options = {});
+
+// The metrics.jsonl "diag" event for one step's diagnostics.
+nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostics>& layers);
 
 // Mean validation loss over deterministic, evenly spaced windows (no grad). Bits per byte = loss / ln 2
 // for the byte-level vocabulary.

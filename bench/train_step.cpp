@@ -1,0 +1,156 @@
+// bench_train_step: times whole training steps of bareformer (forward, backward, gradient clipping,
+// AdamW) after warm-up and prints one row per (size, preset):
+//
+//   engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops sgemm_gflops frac_sgemm
+//   peak_mib estimate_mib
+//
+// Definitions (the same in bench/torch_step.py):
+//   tokens per step      = batch * T
+//   model FLOPs per step = 6 N_mm tokens + 12 L T d tokens, N_mm = weights used in matrix products (the
+//                          tied head once, positions not), 12 L T d = Q K^T and A' V, forward + backward
+//   sgemm_gflops         = cblas_sgemm at the representative shape [batch*T, d] x [d, 4d], same threads
+//   peak_mib             = peak resident memory of this process (each config runs in its own process)
+//   estimate_mib         = 16 bytes per parameter (value, gradient, AdamW m and v) + the activations the
+//                          tape keeps (sum over tape entries of output bytes + saved bytes)
+#include <cblas.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "autograd/tape.h"
+#include "backends/kernels.h"
+#include "nn/describe.h"
+#include "nn/gpt.h"
+#include "train/optimizer.h"
+
+using namespace bf;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Size {
+  const char* name;
+  int layers, d, heads, t, batch;
+};
+const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8}, {"small", 6, 256, 4, 128, 16}, {"medium", 8, 512, 8, 256, 8}};
+
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+double sgemm_gflops(int64_t m, int64_t k, int64_t n) {
+  std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n);
+  std::vector<double> times;
+  for (int i = 0; i < 23; ++i) {
+    auto t0 = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    if (i >= 3) times.push_back(seconds(t0, Clock::now()));
+  }
+  return 2.0 * m * n * k / median(times) / 1e9;
+}
+
+void run_one(const Size& size, const std::string& preset, int steps, int warmup) {
+  ModelConfig config = preset_model(preset);
+  config.n_layer = size.layers, config.d_model = size.d, config.n_head = size.heads;
+  config.vocab_size = 256, config.max_seq_len = size.t;
+  Gpt model(config, 0);
+  OptimConfig optim;  // the paper's AdamW: lr 1e-3, betas (0.9, 0.999), wd 0.1, clip 1
+  Optimizer optimizer(optim, model.parameters());
+  Rng rng(1);
+  std::vector<int32_t> ids(int64_t(size.batch) * (size.t + 1));
+  for (auto& id : ids) id = static_cast<int32_t>(rng.below(256));
+  std::vector<int32_t> in, out;
+  for (int b = 0; b < size.batch; ++b)
+    for (int i = 0; i < size.t; ++i) {
+      in.push_back(ids[b * (size.t + 1) + i]);
+      out.push_back(ids[b * (size.t + 1) + i + 1]);
+    }
+  const Tensor tokens = Tensor::from_vector(in, Shape{size.batch, size.t});
+  const Tensor targets = Tensor::from_vector(out, Shape{size.batch, size.t});
+
+  int64_t activation_bytes = 0;
+  std::vector<double> times;
+  for (int step = 0; step < warmup + steps; ++step) {
+    auto t0 = Clock::now();
+    model.parameters().zero_grad();
+    Tensor loss = model.loss(tokens, targets);
+    if (step == 0)
+      for (const TapeEntry& e : tape_entries()) activation_bytes += int64_t(e.output.nbytes()) + e.saved_bytes;
+    backward(loss);
+    const GradientReport grads = gradient_norm(model.parameters());
+    optimizer.step(optim.lr, grads.norm > optim.grad_clip ? optim.grad_clip / (grads.norm + 1e-6) : 1.0);
+    if (step >= warmup) times.push_back(seconds(t0, Clock::now()));
+  }
+  const double tokens_per_step = double(size.batch) * size.t;
+  const double flops = 6.0 * double(matmul_parameter_count(model)) * tokens_per_step +
+                       12.0 * size.layers * double(size.t) * size.d * tokens_per_step;
+  const double med = median(times);
+  const double model_rate = flops / med / 1e9;
+  const double gemm_rate = sgemm_gflops(int64_t(size.batch) * size.t, size.d, 4 * size.d);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double estimate = (16.0 * double(model.parameters().count()) + double(activation_bytes)) / (1 << 20);
+  std::printf("bareformer %s %s %lld %.2f %.2f %.2f %.0f %.1f %.1f %.3f %.1f %.1f\n", size.name, preset.c_str(),
+              static_cast<long long>(model.parameters().count()), 1e3 * med,
+              1e3 * *std::min_element(times.begin(), times.end()), 1e3 * *std::max_element(times.begin(), times.end()),
+              tokens_per_step / med, model_rate, gemm_rate, model_rate / gemm_rate, usage.ru_maxrss / 1024.0, estimate);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string size_arg = "all", preset_arg = "all";
+  int steps = 20, warmup = 3, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--size") size_arg = value;
+    else if (flag == "--preset") preset_arg = value;
+    else if (flag == "--steps") steps = std::stoi(value);
+    else if (flag == "--warmup") warmup = std::stoi(value);
+    else if (flag == "--threads") threads = std::stoi(value);
+    else {
+      std::fprintf(stderr, "usage: bench_train_step [--size tiny|small|medium|all] [--preset pre_ln|sas_p|all] "
+                           "[--steps N] [--warmup W] [--threads T]\n");
+      return 2;
+    }
+  }
+  const bool single = size_arg != "all" && preset_arg != "all";
+  if (single) {
+    configure_cpu_threads(threads);
+    for (const Size& s : kSizes)
+      if (size_arg == s.name) run_one(s, preset_arg, steps, warmup);
+    return 0;
+  }
+  // Every (size, preset) in its own process, so peak memory is per configuration.
+  std::printf("engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops sgemm_gflops frac_sgemm "
+              "peak_mib estimate_mib\n");
+  std::fflush(stdout);
+  for (const Size& s : kSizes) {
+    if (size_arg != "all" && size_arg != s.name) continue;
+    for (const char* p : {"pre_ln", "sas_p"}) {
+      if (preset_arg != "all" && preset_arg != p) continue;
+      const std::string steps_text = std::to_string(steps), warmup_text = std::to_string(warmup),
+                        threads_text = std::to_string(threads);
+      pid_t child = fork();
+      if (child == 0) {
+        execl("/proc/self/exe", argv[0], "--size", s.name, "--preset", p, "--steps", steps_text.c_str(), "--warmup",
+              warmup_text.c_str(), "--threads", threads_text.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      int status = 0;
+      waitpid(child, &status, 0);
+    }
+  }
+  return 0;
+}
