@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -48,9 +50,14 @@ Field integer(std::string path, Ref ref, long long lo, long long hi, std::string
   return {path, type, doc,
           [=](Config& c, const json& v) {
             if (!v.is_number_integer()) wrong(path, "an integer", v);
-            // Compare as double first: a huge literal must not wrap around when converted.
-            const double d = v.get<double>();
-            if (d < double(lo) || d > double(hi)) wrong(path, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+            // Compare exactly, in the literal's own signedness. (Comparing as double accepted 2^63 and a
+            // little above for run.seed, whose bound 2^63 - 1 rounds up to 2^63 as a double, and the
+            // conversion to long long then wrapped the value around.)
+            const bool in_range = v.is_number_unsigned()
+                                      ? hi >= 0 && v.get<uint64_t>() <= static_cast<uint64_t>(hi) &&
+                                            (lo <= 0 || v.get<uint64_t>() >= static_cast<uint64_t>(lo))
+                                      : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+            if (!in_range) wrong(path, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
             ref(c) = static_cast<std::remove_reference_t<decltype(ref(c))>>(v.get<long long>());
           },
           [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
@@ -204,6 +211,8 @@ std::vector<Field> build_schema() {
   f.push_back(integer("run.threads", REF(run.threads), 0, 1024, "CPU threads (0: all cores)"));
   f.push_back(text("run.out_dir", REF(run.out_dir), "Where metrics.jsonl, config.json and checkpoints go"));
   f.push_back(boolean("run.skip_nonfinite_steps", REF(run.skip_nonfinite_steps), "Skip a step whose loss or gradient is not finite instead of stopping"));
+  f.push_back(integer("run.diag_every", REF(run.diag_every), 0, 1000000000,
+                      "Signal-propagation diagnostics cadence in steps, a \"diag\" event in metrics.jsonl (0: off)"));
   return f;
 }
 
@@ -287,6 +296,83 @@ void collect(const json& node, const std::string& section, const std::string& so
   }
 }
 
+// Every config JSON text (a file, or a --set value) is read by parse_json_text, which refuses what
+// nlohmann::json alone would accept or mishandle:
+//  - a repeated key: nlohmann keeps the last of two equal keys, so {"lr": 1, "lr": 2} would silently
+//    drop one; the message names the key's full path;
+//  - nesting deeper than kMaxJsonDepth: a config needs 3 levels, and later recursive walks over a value
+//    (dump, copy, ==) nested ~100,000 deep overflow the stack;
+//  - a number that overflows a double (1e999): nlohmann throws json::out_of_range for it, not
+//    parse_error, which escaped every handler as an uncaught exception (found by fuzz/config_fuzz).
+// The parse callback sees each key and each container as it is read, before the value is built.
+constexpr int kMaxJsonDepth = 64;
+
+// Returns false when `text` is not JSON at all (the caller decides whether that is an error); throws
+// bf::Error, prefixed by `source`, for JSON that is refused.
+bool parse_json_text(const std::string& text, const std::string& source, json& out) {
+  struct Open {
+    bool object;
+    std::set<std::string> keys;  // keys read so far (objects)
+    std::string key;             // the key whose value is being read (objects)
+  };
+  std::vector<Open> open;
+  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth)
+          fail(source, ": JSON nested more than ", kMaxJsonDepth, " levels deep (a config has 3: model.block.b_FF)");
+        open.push_back({event == json::parse_event_t::object_start, {}, {}});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!open.empty()) open.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open.empty()) {
+          const std::string& key = parsed.get_ref<const std::string&>();
+          if (!open.back().keys.insert(key).second) {
+            std::string where;
+            for (size_t i = 0; i + 1 < open.size(); ++i)
+              where += open[i].object ? (where.empty() ? "" : ".") + open[i].key : "[]";
+            where += (where.empty() ? "" : ".") + key;
+            fail(source, ": duplicate key \"", where, "\" (JSON would keep only the last one; remove the other)");
+          }
+          open.back().key = key;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    out = json::parse(text, on_event);
+  } catch (const json::parse_error&) {
+    return false;
+  } catch (const json::out_of_range& e) {  // 406: number overflow parsing '1e999'
+    fail(source, ": ", e.what(), "; config numbers must be finite");
+  } catch (const json::exception& e) {  // a net: nlohmann documents no other parse exception
+    fail(source, ": not valid JSON (", e.what(), ")");
+  }
+  return true;
+}
+
+// " - JSON has no NaN or Infinity ..." when the parse error at 1-based byte `byte` is inside such a word.
+std::string literal_hint(const std::string& text, size_t byte) {
+  if (text.empty()) return "";
+  size_t end = std::min(byte, text.size());
+  size_t begin = end > 0 ? end - 1 : 0;
+  auto alpha = [&](size_t i) { return std::isalpha(static_cast<unsigned char>(text[i])) != 0; };
+  while (begin > 0 && alpha(begin - 1)) --begin;
+  while (end < text.size() && alpha(end)) ++end;
+  std::string word = text.substr(begin, end - begin);
+  for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (word == "nan" || word == "inf" || word == "infinity")
+    return " - JSON has no NaN or Infinity; a config number must be finite";
+  return "";
+}
+
 }  // namespace
 
 Config parse_config(const json& doc, const std::string& source) {
@@ -325,24 +411,39 @@ Config parse_config(const json& doc, const std::string& source) {
 }
 
 void apply_override(json& doc, const std::string& assignment) {
+  // A --set value that is not UTF-8 would be stored as a JSON string that cannot be written back out
+  // (json::dump throws json::type_error on it, which escaped as an uncaught exception when an error
+  // message quoted the value, or when the trainer saved the resolved config), so it is refused here.
+  // The message shows the assignment with each invalid byte replaced by U+FFFD.
+  try {
+    (void)json(assignment).dump();
+  } catch (const json::type_error&) {
+    const std::string shown = json(assignment).dump(-1, ' ', false, json::error_handler_t::replace);
+    fail("--set ", shown, ": not valid UTF-8");
+  }
+  // Messages quote the assignment, cut short: a --set value may be megabytes long.
+  std::string quoted = assignment;
+  if (quoted.size() > 100) {
+    size_t cut = 97;
+    while (cut > 0 && (static_cast<unsigned char>(quoted[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    quoted = quoted.substr(0, cut) + "...";
+  }
+  quoted = "--set \"" + quoted + "\"";
   const size_t eq = assignment.find('=');
-  BF_CHECK(eq != std::string::npos && eq > 0, "--set \"", assignment, "\": expected PATH=VALUE, e.g. model.block.b_FF=0.2");
+  BF_CHECK(eq != std::string::npos && eq > 0, quoted, ": expected PATH=VALUE, e.g. model.block.b_FF=0.2");
   const std::string path = assignment.substr(0, eq), text_value = assignment.substr(eq + 1);
   json value;
-  try {
-    value = json::parse(text_value);
-  } catch (const json::parse_error&) {
-    value = text_value;  // a bare word such as sas_p or cuda
-  }
+  if (!parse_json_text(text_value, quoted, value)) value = text_value;  // not JSON: a bare word such as sas_p
   json* node = &doc;
   size_t start = 0;
   while (true) {
     const size_t dot = path.find('.', start);
     const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    BF_CHECK(!key.empty(), "--set \"", assignment, "\": empty key in path \"", path, "\"");
-    BF_CHECK(node->is_object(), "--set \"", assignment, "\": ", path.substr(0, start - 1), " is not a section");
+    BF_CHECK(!key.empty(), quoted, ": empty key in path \"", path, "\"");
+    BF_CHECK(node->is_object(), quoted, ": ",
+             start == 0 ? std::string("the config is not a JSON object") : path.substr(0, start - 1) + " is not a section");
     if (dot == std::string::npos) {
-      (*node)[key] = value;
+      (*node)[key] = std::move(value);
       return;
     }
     if (!node->contains(key)) (*node)[key] = json::object();
@@ -352,13 +453,21 @@ void apply_override(json& doc, const std::string& assignment) {
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
+  BF_CHECK(!std::filesystem::is_directory(path), path, ": is a directory, not a config file");
+  std::ifstream in(path, std::ios::binary);
   BF_CHECK(in.good(), path, ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  BF_CHECK(!in.bad(), path, ": cannot read the config file");
   json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    fail(path, ": not valid JSON (", e.what(), ")");
+  if (!parse_json_text(text.str(), path, doc)) {
+    try {  // parse again without the checks, only for nlohmann's message (line, column, last token read)
+      json reparsed = json::parse(text.str());  // (a (void) cast does not silence GCC's warn_unused_result)
+      (void)reparsed;
+    } catch (const json::parse_error& e) {
+      fail(path, ": not valid JSON (", e.what(), ")", literal_hint(text.str(), e.byte));
+    }
+    fail(path, ": not valid JSON");
   }
   for (const std::string& o : overrides) apply_override(doc, o);
   return parse_config(doc, path);
