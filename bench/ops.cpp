@@ -4,15 +4,18 @@
 //      grad, bf::backward with a seed gradient) against raw cblas_sgemm doing the same three GEMMs with the
 //      same transpose flags and betas (forward C = op(A) op(B), then dA += ..., dB += ... exactly as
 //      autograd/ops/matmul.cpp issues them). The difference is what the engine adds: tensor allocation
-//      (cached), the tape entry and closure, and seeding dL/dC (zero + copy of a [m, n] buffer).
+//      (cached), the tape entry and closure, and seeding dL/dC (zero-fill + axpy into a [m, n] buffer).
 //  (b) Memory ceiling. The softmax, layer_norm, rms_norm and gelu kernels (forward and backward, called
-//      straight from the kernel table) on an f32 [8192, 1024] tensor (32 MiB, past L2 and as large as L3),
-//      as effective GB/s against a parallel copy measured in the same run.
+//      straight from the kernel table) on an f32 [8192, 1024] tensor (32 MiB, far past L2), as effective
+//      GB/s against a parallel copy measured in the same run; caches are emptied before every timed run.
 //
-// Every time is the median of kReps repetitions after kWarmup warm-up runs; in (a) the raw and op
-// repetitions alternate so that clock or neighbour drift hits both alike.
+// Times are medians after warm-up runs; in (a) the raw and op runs alternate so that clock or neighbour
+// drift hits both alike, and short products get more runs. Each section also prints how much CPU time
+// other processes took meanwhile: on a shared 2-core machine that, not the engine, sets the noise.
 #include <cblas.h>
 #include <omp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,9 +31,6 @@
 #include "backends/kernels.h"
 #include "core/storage.h"
 #include "core/tensor.h"
-
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace {
 
@@ -104,10 +104,12 @@ void raw_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a,
               blasint(n), blasint(k), 1.0f, a, blasint(ta ? m : k), b, blasint(tb ? k : n), beta, c, blasint(n));
 }
 
-// `batch` independent products; more than one: one OpenMP thread per product, as backends/cpu/gemm.cpp.
+// `batch` independent products spread over the OpenMP pool, one single-threaded cblas_sgemm per product,
+// with the same "worth threads" rule as backends/cpu/gemm.cpp.
 void raw_batched(int64_t batch, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
                  float beta, float* c) {
-#pragma omp parallel for schedule(static) if (batch > 1)
+  const bool worth_threads = batch > 1 && batch * m * n * k > (int64_t(1) << 18);
+#pragma omp parallel for schedule(static) if (worth_threads)
   for (int64_t i = 0; i < batch; ++i) raw_gemm(ta, tb, m, n, k, a + i * m * k, b + i * k * n, beta, c + i * m * n);
 }
 
@@ -130,7 +132,7 @@ std::vector<float> host_copy(const bf::Tensor& t) {
   return std::vector<float>(p, p + t.numel());
 }
 
-void bench_matmul(int warmup, int reps) {
+void bench_matmul(int warmup, int min_reps) {
   const GemmCase cases[] = {
       {"[2048x768] x [768x3072]", 1, 2048, 3072, 768, false, false},
       {"[2048x3072] x [3072x768]", 1, 2048, 768, 3072, false, false},
@@ -141,15 +143,16 @@ void bench_matmul(int warmup, int reps) {
       {"64 x [128x64] x [128x64]^T", 64, 128, 128, 64, false, true},
   };
   std::printf("(a) matmul op through the tape (forward + backward) vs the same 3 raw cblas_sgemm calls, f32\n");
-  std::printf("    median of %d after %d warm-up, raw and op runs alternating; overhead = op/raw - 1 (target < 5%%)\n",
-              reps, warmup);
-  std::printf("    seed: zero-fill + copy of the seed into dC's fresh grad buffer, what bf::backward(c, seed) does;\n");
-  std::printf("    it is inside op ms. 'excl. seed' = (op - seed)/raw - 1: in training the seed is the 1-element\n");
-  std::printf("    loss and dC arrives from the op downstream. 'min' = overhead of the fastest runs\n\n");
-  std::printf("%-28s %8s %8s %8s %9s %10s %8s %8s %7s\n", "shape", "raw ms", "op ms", "seed ms", "overhead",
+  std::printf("    times: medians of n runs after %d warm-up, raw and op runs alternating\n", warmup);
+  std::printf("    overhead = op/raw - 1 (target < 5%%); min = the same for the fastest runs\n");
+  std::printf("    seed = zero-fill + axpy of the seed into dC's fresh grad buffer, which bf::backward(c, seed)\n");
+  std::printf("    does (inside op ms); excl. seed = (op - seed)/raw - 1: in training the seed is the one-element\n");
+  std::printf("    loss and dC arrives from the op downstream\n\n");
+  std::printf("%-28s %4s %8s %8s %8s %9s %10s %8s %8s %7s\n", "shape", "n", "raw ms", "op ms", "seed ms", "overhead",
               "excl. seed", "min", "GFLOP/s", "target");
-  std::printf("%s\n", std::string(28 + 9 * 3 + 10 + 11 + 9 + 9 + 8, '-').c_str());
+  std::printf("%s\n", std::string(28 + 5 + 9 * 3 + 10 + 11 + 9 + 9 + 8, '-').c_str());
   const Contention contention;
+  const auto& kernels = bf::kernels<float>(bf::Device::cpu);
   bf::Rng rng(7);
   for (const GemmCase& g : cases) {
     const bf::Shape a_shape = g.ta ? stored_shape(g, g.k, g.m) : stored_shape(g, g.m, g.k);
@@ -163,28 +166,29 @@ void bench_matmul(int warmup, int reps) {
 
     // Raw side: its own buffers, gradients accumulated (beta = 1) like the op's leaf .grad.
     const std::vector<float> A = host_copy(a), B = host_copy(b), G = host_copy(seed);
-    std::vector<float> C(c_shape.numel()), dA(A.size(), 0.0f), dB(B.size(), 0.0f), scratch(C.size());
+    std::vector<float> C(c_shape.numel()), dA(A.size(), 0.0f), dB(B.size(), 0.0f);
+    std::vector<float> seed_src(G), seed_dst(C.size());  // the seed timing's own buffers: it warms neither side
 
     auto run_op = [&] {
       bf::Tensor c = bf::matmul(a, b, g.ta, g.tb);
       bf::backward(c, seed);
     };
     auto run_raw = [&] { raw_step(g, A.data(), B.data(), G.data(), C.data(), dA.data(), dB.data()); };
-    auto run_seed = [&] {  // what bf::backward does to seed: grad_of(output) (zeros) then copy_from
-      std::memset(scratch.data(), 0, scratch.size() * sizeof(float));
-      std::memcpy(scratch.data(), G.data(), scratch.size() * sizeof(float));
+    auto run_seed = [&] {  // what bf::backward does to seed: grad_of(output) (zeros), then axpy the seed in
+      std::memset(seed_dst.data(), 0, seed_dst.size() * sizeof(float));
+      kernels.axpy(int64_t(seed_dst.size()), 1.0f, seed_src.data(), seed_dst.data());
     };
 
-    for (int i = 0; i < warmup; ++i) {
-      run_raw();
-      run_op();
-    }
+    double warm_ms = 0;
+    for (int i = 0; i < warmup; ++i) warm_ms = time_ms(run_raw) + time_ms(run_op);
+    // At least min_reps; short products get more (up to 10x), about 2 s of timed work per shape.
+    const int reps = std::clamp(int(2000.0 / std::max(warm_ms, 1e-3)), min_reps, 10 * min_reps);
     const size_t sys_allocs_before = bf::cpu_allocator_stats().system_allocations;
     std::vector<double> raw_t, op_t, seed_t;
     for (int i = 0; i < reps; ++i) {
       raw_t.push_back(time_ms(run_raw));
       op_t.push_back(time_ms(run_op));
-      seed_t.push_back(time_ms(run_seed));
+      seed_t.push_back(time_ms(run_seed));  // interleaved too: timed in a loop of its own it stays in L3
     }
     const size_t sys_allocs = bf::cpu_allocator_stats().system_allocations - sys_allocs_before;
 
@@ -193,7 +197,7 @@ void bench_matmul(int warmup, int reps) {
     const double overhead = 100.0 * (op_ms / raw_ms - 1.0);
     const double excl_seed = 100.0 * ((op_ms - seed_ms) / raw_ms - 1.0);
     const double min_overhead = 100.0 * (minimum(op_t) / minimum(raw_t) - 1.0);
-    std::printf("%-28s %8.2f %8.2f %8.2f %8.1f%% %9.1f%% %7.1f%% %8.1f %7s%s\n", g.name, raw_ms, op_ms, seed_ms,
+    std::printf("%-28s %4d %8.2f %8.2f %8.2f %8.1f%% %9.1f%% %7.1f%% %8.1f %7s%s\n", g.name, reps, raw_ms, op_ms, seed_ms,
                 overhead, excl_seed, min_overhead, flops / (op_ms * 1e6), overhead < 5.0 ? "ok" : "MISS",
                 sys_allocs ? "  (system allocations in timed runs!)" : "");
   }
@@ -327,7 +331,7 @@ int main() {
   std::printf("bench_ops: %d threads (bf::cpu_threads), %d processors, OpenBLAS %d threads [%s]\n\n",
               bf::cpu_threads(), omp_get_num_procs(), openblas_get_num_threads(), openblas_get_config());
   const auto t0 = Clock::now();
-  bench_matmul(/*warmup=*/3, /*reps=*/11);
+  bench_matmul(/*warmup=*/3, /*min_reps=*/11);
   bench_kernels(/*warmup=*/3, /*reps=*/15);
   std::printf("total %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
   return 0;

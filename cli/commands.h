@@ -22,5 +22,7 @@ Command add_config_doc_command(CLI::App& app);
 Command add_trace_command(CLI::App& app);
 Command add_walkthrough_command(CLI::App& app);
 Command add_diagnose_command(CLI::App& app);
+Command add_plot_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
 
 }  // namespace bf::cli

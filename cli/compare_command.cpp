@@ -1,49 +1,81 @@
 // `bareformer compare RUN_DIR...`: one row per run from its metrics.jsonl: parameters, tokens/s, final
-// train and validation loss, bits per byte.
+// train and validation loss, bits per byte.  `bareformer plot RUN_DIR... [--out DIR]`: loss against step
+// and against wall-clock time, one line per run, as SVG files.
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "core/error.h"
+#include "train/atomic_file.h"
+#include "train/run_record.h"
+#include "train/svg_plot.h"
 
 namespace bf::cli {
 
 Command add_compare_command(CLI::App& app) {
   auto dirs = std::make_shared<std::vector<std::string>>();
-  CLI::App* sub = app.add_subcommand("compare", "Side-by-side table of finished runs (from their metrics.jsonl)");
+  CLI::App* sub = app.add_subcommand("compare", "Side-by-side table of runs (from their metrics.jsonl)");
   sub->add_option("runs", *dirs, "Run folders (run.out_dir)")->required();
   return {sub, [dirs]() {
             std::printf("%-28s %-14s %12s %10s %11s %9s %8s\n", "run", "preset", "parameters", "tokens/s", "train loss",
                         "val loss", "val bpb");
             for (const std::string& dir : *dirs) {
-              std::ifstream in(dir + "/metrics.jsonl");
-              BF_CHECK(in.good(), dir, "/metrics.jsonl: cannot open (is ", dir, " a run folder?)");
-              std::ifstream config_in(dir + "/config.json");
-              std::string preset = "?";
-              if (config_in.good()) {
-                auto config = nlohmann::json::parse(config_in, nullptr, false);
-                if (!config.is_discarded()) preset = config["model"].value("preset", "?");
-              }
-              long long params = 0;
-              double train_loss = NAN, val_loss = NAN, val_bpb = NAN, tps_sum = 0;
-              int tps_count = 0;
-              std::string line;
-              while (std::getline(in, line)) {
-                auto e = nlohmann::json::parse(line, nullptr, false);
-                if (e.is_discarded() || !e.is_object()) continue;
-                const std::string kind = e.value("event", "");
-                if (kind == "start") params = e.value("params", 0LL);
-                if (kind == "train") {
-                  train_loss = e.value("loss", NAN);
-                  tps_sum += e.value("tokens_per_s", 0.0), ++tps_count;
-                }
-                if (kind == "eval") val_loss = e.value("val_loss", NAN), val_bpb = e.value("val_bpb", NAN);
-              }
-              std::printf("%-28s %-14s %12lld %10.0f %11.4f %9.4f %8.4f\n", dir.c_str(), preset.c_str(), params,
-                          tps_count ? tps_sum / tps_count : 0.0, train_loss, val_loss, val_bpb);
+              const RunRecord r = read_run(dir);
+              std::printf("%-28s %-14s %12lld %10.0f %11.4f %9.4f %8.4f\n", dir.c_str(), r.preset.c_str(), r.params,
+                          r.mean_tokens_per_s, r.final_train_loss(), r.final_val_loss(), r.final_val_bpb());
             }
+            return 0;
+          }};
+}
+
+Command add_plot_command(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> dirs;
+    std::string out = ".";
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("plot", "Loss curves of runs as SVG (against step and against wall-clock time)");
+  sub->add_option("runs", opt->dirs, "Run folders")->required();
+  sub->add_option("--out", opt->out, "Folder for loss_vs_step.svg and loss_vs_time.svg");
+  return {sub, [opt]() {
+            std::vector<PlotSeries> by_step, by_time;
+            for (const std::string& dir : opt->dirs) {
+              const RunRecord r = read_run(dir);
+              by_step.push_back({dir, r.train_step, r.train_loss, {}, {}});
+              by_time.push_back({dir, r.train_elapsed_s, r.train_loss, {}, {}});
+            }
+            write_file_atomically(opt->out + "/loss_vs_step.svg", render_svg_plot("train loss", "step", "loss (nats)", by_step));
+            write_file_atomically(opt->out + "/loss_vs_time.svg",
+                                  render_svg_plot("train loss", "wall-clock seconds", "loss (nats)", by_time));
+            std::printf("wrote %s/loss_vs_step.svg and %s/loss_vs_time.svg\n", opt->out.c_str(), opt->out.c_str());
+            return 0;
+          }};
+}
+
+}  // namespace bf::cli
+
+#include <iostream>
+
+#include "train/sweep.h"
+
+namespace bf::cli {
+
+Command add_sweep_command(CLI::App& app) {
+  struct Options {
+    std::string sweep;
+    bool report_only = false;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("sweep", "Run a sweep (variants x seeds), skipping finished runs, then write report.md");
+  sub->add_option("sweep", opt->sweep, "Sweep JSON (see configs/sweeps/)")->required();
+  sub->add_flag("--report-only", opt->report_only, "Only (re)write report.md and the plots from the runs so far");
+  return {sub, [opt]() {
+            SweepSpec spec = load_sweep(opt->sweep);
+            if (!opt->report_only) {
+              SweepOutcome o = run_sweep(spec, std::cout);
+              std::cout << "sweep " << spec.name << ": " << o.ran << " run, " << o.resumed << " resumed, " << o.skipped
+                        << " already finished\n";
+            }
+            std::cout << write_sweep_report(spec) << "\nreport: " << spec.out_dir << "/report.md\n";
             return 0;
           }};
 }

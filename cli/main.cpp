@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
       bf::cli::add_sample_command(app),   bf::cli::add_describe_command(app), bf::cli::add_gradcheck_command(app),
       bf::cli::add_compare_command(app),  bf::cli::add_config_doc_command(app),
       bf::cli::add_trace_command(app),    bf::cli::add_walkthrough_command(app),
-      bf::cli::add_diagnose_command(app),
+      bf::cli::add_diagnose_command(app), bf::cli::add_plot_command(app),     bf::cli::add_sweep_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

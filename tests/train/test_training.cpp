@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "tiny_corpus.h"
 #include "train/checkpoint.h"
 #include "train/token_file.h"
 #include "train/trainer.h"
@@ -15,24 +16,6 @@ using namespace bf;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A corpus with learnable structure: lines of a few repeating keywords.
-fs::path make_corpus(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("bf_train_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::vector<std::string> words = {"def ", "return ", "self", ".x", " = ", "(", ")", ":\n", "    ", "if "};
-  Rng rng(1);
-  std::vector<uint8_t> train, val;
-  for (int i = 0; i < 6000; ++i) {
-    const std::string& w = words[rng.below(words.size())];
-    auto& out = i < 5000 ? train : val;
-    out.insert(out.end(), w.begin(), w.end());
-  }
-  write_token_file((dir / "train.bin").string(), 256, train);
-  write_token_file((dir / "val.bin").string(), 256, val);
-  return dir;
-}
 
 Config tiny_run(const fs::path& dir, const std::string& preset, int steps) {
   Config c;
@@ -58,7 +41,7 @@ TrainOptions quiet() {
 }  // namespace
 
 TEST_CASE("a short run's loss falls well below the uniform baseline ln 256 = 5.55") {
-  fs::path dir = make_corpus("falls");
+  fs::path dir = test::make_corpus("falls");
   for (const std::string preset : {"pre_ln", "sas_p"}) {
     INFO(preset);
     TrainSummary s = train(tiny_run(dir, preset, 80), quiet());
@@ -70,7 +53,7 @@ TEST_CASE("a short run's loss falls well below the uniform baseline ln 256 = 5.5
 }
 
 TEST_CASE("2N steps in one run equal N steps + resume + N steps, bitwise") {
-  fs::path dir = make_corpus("resume");
+  fs::path dir = test::make_corpus("resume");
   Config full = tiny_run(dir, "sas", 20);
   TrainSummary one = train(full, quiet());
 
@@ -95,7 +78,7 @@ TEST_CASE("2N steps in one run equal N steps + resume + N steps, bitwise") {
 }
 
 TEST_CASE("a non-finite gradient stops the run naming the step and parameter; the checkpoint is untouched") {
-  fs::path dir = make_corpus("nonfinite");
+  fs::path dir = test::make_corpus("nonfinite");
   Config c = tiny_run(dir, "pre_ln", 12);
   c.run.checkpoint_every = 5;
   TrainOptions poison = quiet();
@@ -122,7 +105,7 @@ TEST_CASE("a non-finite gradient stops the run naming the step and parameter; th
 }
 
 TEST_CASE("a new run refuses an out_dir that holds a checkpoint; --resume without one is an error") {
-  fs::path dir = make_corpus("refuse");
+  fs::path dir = test::make_corpus("refuse");
   Config c = tiny_run(dir, "pre_ln", 3);
   train(c, quiet());
   CHECK_THROWS_WITH_AS(train(c, quiet()), doctest::Contains("already holds a run"), Error);
@@ -135,7 +118,7 @@ TEST_CASE("a new run refuses an out_dir that holds a checkpoint; --resume withou
 }
 
 TEST_CASE("checkpoint round trip restores parameters and optimiser state; another preset is rejected") {
-  fs::path dir = make_corpus("ckpt");
+  fs::path dir = test::make_corpus("ckpt");
   Config c = tiny_run(dir, "sas_p", 4);
   train(c, quiet());
   const std::string ckpt = checkpoint_path(c);
