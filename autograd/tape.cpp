@@ -58,7 +58,7 @@ Tensor grad_of(const Tensor& t) {
 }
 
 void backward(const Tensor& output, const Tensor& grad_output) {
-  const TensorImpl& out = output.impl();
+  const TensorImpl& out = output.impl();  // read-only view for the checks
   BF_CHECK(out.requires_grad, "backward: the tensor ", output.shape(),
            " does not require grad (no input of the ops that made it requires grad, or it was made under "
            "NoGradGuard)");
@@ -73,10 +73,17 @@ void backward(const Tensor& output, const Tensor& grad_output) {
   // Seed dL/d(output), then visit entries newest first. An entry whose output received no gradient is not
   // on a path to the output and is skipped. Intermediate gradients are freed as soon as they are used.
   // Seed by accumulating, like every other gradient write: a leaf that already holds a gradient keeps it.
-  Tensor seed = grad_of(output);
-  dispatch_float(seed.dtype(), "backward", [&]<class T>() {
-    kernels<T>(seed.device()).axpy(seed.numel(), T(1), grad_output.data<T>(), seed.data<T>());
-  });
+  // A fresh gradient is a plain copy (no zero-fill and add).
+  TensorImpl& out_impl = output.impl();
+  if (!out_impl.grad) {
+    out_impl.grad = Tensor::empty(output.shape(), output.dtype(), output.device()).impl_ptr();
+    Tensor(out_impl.grad).copy_from(grad_output);
+  } else {
+    Tensor seed(out_impl.grad);
+    dispatch_float(seed.dtype(), "backward", [&]<class T>() {
+      kernels<T>(seed.device()).axpy(seed.numel(), T(1), grad_output.data<T>(), seed.data<T>());
+    });
+  }
   for (auto it = g_tape.entries.rbegin(); it != g_tape.entries.rend(); ++it) {
     TensorImpl& produced = it->output.impl();
     if (!produced.grad) continue;

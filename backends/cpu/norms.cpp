@@ -1,6 +1,9 @@
-// LayerNorm and RMSNorm, forward and backward side by side. Statistics are computed per row; the weight
-// and bias gradients are summed over rows in a fixed order (per-thread partials would make the result
-// depend on the thread count, and resume must be bitwise exact).
+// LayerNorm and RMSNorm, forward and backward side by side. A null gradient pointer means that
+// gradient is not wanted. Statistics are computed per row (SIMD reductions: a fixed order for a given
+// build). The backward is one pass over x and dy: each of a FIXED number of row chunks (not one per
+// thread) sums its rows' weight/bias gradient into its own partial, and the partials are added in chunk
+// order, so the result never depends on the thread count (resume must be bitwise exact).
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -8,6 +11,29 @@
 
 namespace bf::cpu {
 namespace {
+
+constexpr int64_t kRowChunks = 16;
+
+// Runs row_fn(r, dw_partial, db_partial) for every row, rows split into kRowChunks chunks over threads;
+// then dw_acc += sum of the chunk partials in chunk order (likewise db_acc). Null accumulators are skipped.
+template <class T, class RowFn>
+void rows_with_column_partials(int64_t rows, int64_t cols, T* dw_acc, T* db_acc, RowFn row_fn) {
+  const int64_t chunks = std::min<int64_t>(kRowChunks, std::max<int64_t>(rows, 1));
+  std::vector<T> dw_part(dw_acc ? chunks * cols : 0, T(0)), db_part(db_acc ? chunks * cols : 0, T(0));
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
+  for (int64_t k = 0; k < chunks; ++k) {
+    const int64_t r0 = rows * k / chunks, r1 = rows * (k + 1) / chunks;
+    T* dw = dw_acc ? dw_part.data() + k * cols : nullptr;
+    T* db = db_acc ? db_part.data() + k * cols : nullptr;
+    for (int64_t r = r0; r < r1; ++r) row_fn(r, dw, db);
+  }
+  for (int64_t k = 0; k < chunks; ++k) {
+    if (dw_acc)
+      for (int64_t c = 0; c < cols; ++c) dw_acc[c] += dw_part[k * cols + c];
+    if (db_acc)
+      for (int64_t c = 0; c < cols; ++c) db_acc[c] += db_part[k * cols + c];
+  }
+}
 
 // mean = (1/n) sum x,  var = (1/n) sum (x - mean)^2,  rstd = 1/sqrt(var + eps),
 // xhat = (x - mean) rstd,  y = xhat * w + b
@@ -17,15 +43,18 @@ void layernorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const 
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T m = 0;
+#pragma omp simd reduction(+ : m)
     for (int64_t c = 0; c < cols; ++c) m += xr[c];
     m /= T(cols);
     T var = 0;
+#pragma omp simd reduction(+ : var)
     for (int64_t c = 0; c < cols; ++c) var += (xr[c] - m) * (xr[c] - m);
     var /= T(cols);
     const T s = T(1) / std::sqrt(var + eps);
     mean[r] = m;
     rstd[r] = s;
     T* yr = y + r * cols;
+#pragma omp simd
     for (int64_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) * s * w[c] + b[c];
   }
 }
@@ -34,37 +63,31 @@ void layernorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const 
 template <class T>
 void layernorm_backward(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd, const T* dy,
                         T* dx_acc, T* dw_acc, T* db_acc) {
-  if (dx_acc) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  rows_with_column_partials(rows, cols, dw_acc, db_acc, [&](int64_t r, T* dw, T* db) {
     const T* xr = x + r * cols;
     const T* dyr = dy + r * cols;
-    T g_mean = 0, gx_mean = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      const T g = dyr[c] * w[c], xhat = (xr[c] - mean[r]) * rstd[r];
-      g_mean += g;
-      gx_mean += g * xhat;
+    const T m = mean[r], s = rstd[r];
+    if (dx_acc) {
+      T g_mean = 0, gx_mean = 0;
+#pragma omp simd reduction(+ : g_mean, gx_mean)
+      for (int64_t c = 0; c < cols; ++c) {
+        const T g = dyr[c] * w[c];
+        g_mean += g;
+        gx_mean += g * (xr[c] - m) * s;
+      }
+      g_mean /= T(cols);
+      gx_mean /= T(cols);
+      T* dxr = dx_acc + r * cols;
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) dxr[c] += s * (dyr[c] * w[c] - g_mean - (xr[c] - m) * s * gx_mean);
     }
-    g_mean /= T(cols);
-    gx_mean /= T(cols);
-    T* dxr = dx_acc + r * cols;
-    for (int64_t c = 0; c < cols; ++c) {
-      const T xhat = (xr[c] - mean[r]) * rstd[r];
-      dxr[c] += rstd[r] * (dyr[c] * w[c] - g_mean - xhat * gx_mean);
-    }
-  }
-  }
-  if (!dw_acc && !db_acc) return;
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
-  for (int64_t c = 0; c < cols; ++c) {
-    T dw = 0, db = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      dw += dy[r * cols + c] * (x[r * cols + c] - mean[r]) * rstd[r];
-      db += dy[r * cols + c];
-    }
-    if (dw_acc) dw_acc[c] += dw;
-    if (db_acc) db_acc[c] += db;
-  }
+    if (dw)
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) dw[c] += dyr[c] * (xr[c] - m) * s;
+    if (db)
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) db[c] += dyr[c];
+  });
 }
 
 // rms = sqrt((1/n) sum x^2),  s = 1/(rms + eps),  y = x s w
@@ -74,11 +97,13 @@ void rmsnorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T*
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T sq = 0;
+#pragma omp simd reduction(+ : sq)
     for (int64_t c = 0; c < cols; ++c) sq += xr[c] * xr[c];
     const T root = std::sqrt(sq / T(cols));
     rms[r] = root;
     const T s = T(1) / (root + eps);
     T* yr = y + r * cols;
+#pragma omp simd
     for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] * s * w[c];
   }
 }
@@ -89,26 +114,23 @@ void rmsnorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T*
 template <class T>
 void rmsnorm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy, T* dx_acc,
                       T* dw_acc) {
-  if (dx_acc) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  rows_with_column_partials(rows, cols, dw_acc, static_cast<T*>(nullptr), [&](int64_t r, T* dw, T*) {
     const T* xr = x + r * cols;
     const T* dyr = dy + r * cols;
     const T s = T(1) / (rms[r] + eps);
-    T gx = 0;
-    for (int64_t c = 0; c < cols; ++c) gx += dyr[c] * w[c] * xr[c];
-    const T k = rms[r] > T(0) ? s * s * gx / (T(cols) * rms[r]) : T(0);
-    T* dxr = dx_acc + r * cols;
-    for (int64_t c = 0; c < cols; ++c) dxr[c] += s * dyr[c] * w[c] - k * xr[c];
-  }
-  }
-  if (!dw_acc) return;
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
-  for (int64_t c = 0; c < cols; ++c) {
-    T dw = 0;
-    for (int64_t r = 0; r < rows; ++r) dw += dy[r * cols + c] * x[r * cols + c] / (rms[r] + eps);
-    dw_acc[c] += dw;
-  }
+    if (dx_acc) {
+      T gx = 0;
+#pragma omp simd reduction(+ : gx)
+      for (int64_t c = 0; c < cols; ++c) gx += dyr[c] * w[c] * xr[c];
+      const T k = rms[r] > T(0) ? s * s * gx / (T(cols) * rms[r]) : T(0);
+      T* dxr = dx_acc + r * cols;
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) dxr[c] += s * dyr[c] * w[c] - k * xr[c];
+    }
+    if (dw)
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) dw[c] += dyr[c] * xr[c] * s;
+  });
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // Softmax over the last axis (optionally causal) and the fused log-softmax + cross-entropy.
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,11 @@
 namespace bf::cpu {
 namespace {
 
+// Rows as Eigen arrays: Eigen's exp is vectorised (std::exp in a loop is not, without -ffast-math),
+// and its reductions run in a fixed order for a given build.
+template <class T> using Row = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T> using ConstRow = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
 // y_j = exp(x_j - m) / sum_k exp(x_k - m), m = max_k x_k, over the unmasked entries k <= i when causal.
 template <class T> void softmax(int64_t rows, int64_t cols, bool causal, const T* x, T* y) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
@@ -15,12 +21,11 @@ template <class T> void softmax(int64_t rows, int64_t cols, bool causal, const T
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
     const int64_t visible = causal ? (r % cols) + 1 : cols;  // row i of a [T, T] block sees j <= i
-    T m = xr[0];
-    for (int64_t j = 1; j < visible; ++j) m = std::max(m, xr[j]);
-    T sum = 0;
-    for (int64_t j = 0; j < visible; ++j) sum += (yr[j] = std::exp(xr[j] - m));
-    const T inv = T(1) / sum;
-    for (int64_t j = 0; j < visible; ++j) yr[j] *= inv;
+    ConstRow<T> xv(xr, visible);
+    Row<T> yv(yr, visible);
+    const T m = xv.maxCoeff();
+    yv = (xv - m).exp();
+    yv *= T(1) / yv.sum();
     for (int64_t j = visible; j < cols; ++j) yr[j] = T(0);
   }
 }
@@ -32,6 +37,7 @@ template <class T> void softmax_backward(int64_t rows, int64_t cols, const T* y,
     const T* yr = y + r * cols;
     const T* dyr = dy + r * cols;
     T dot = 0;
+#pragma omp simd reduction(+ : dot)
     for (int64_t j = 0; j < cols; ++j) dot += dyr[j] * yr[j];
     T* dxr = dx_acc + r * cols;
     for (int64_t j = 0; j < cols; ++j) dxr[j] += yr[j] * (dyr[j] - dot);
@@ -45,11 +51,9 @@ void cross_entropy(int64_t rows, int64_t cols, const T* logits, const int32_t* t
                    T* row_lse, T* loss) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
-    const T* xr = logits + r * cols;
-    T m = *std::max_element(xr, xr + cols);
-    T sum = 0;
-    for (int64_t j = 0; j < cols; ++j) sum += std::exp(xr[j] - m);
-    row_lse[r] = m + std::log(sum);
+    ConstRow<T> xv(logits + r * cols, cols);
+    const T m = xv.maxCoeff();
+    row_lse[r] = m + std::log((xv - m).exp().sum());
   }
   double total = 0;
   int64_t valid = 0;
@@ -71,10 +75,9 @@ void cross_entropy_backward(int64_t rows, int64_t cols, const T* logits, const i
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
     if (targets[r] == ignore_index) continue;
-    const T* xr = logits + r * cols;
-    T* dr = dlogits_acc + r * cols;
-    for (int64_t j = 0; j < cols; ++j) dr[j] += scale * std::exp(xr[j] - row_lse[r]);
-    dr[targets[r]] -= scale;
+    Row<T> dv(dlogits_acc + r * cols, cols);
+    dv += scale * (ConstRow<T>(logits + r * cols, cols) - row_lse[r]).exp();
+    dv[targets[r]] -= scale;
   }
 }
 
