@@ -130,4 +130,11 @@ const Kernels<T>& kernels(Device device) {
 void configure_cpu_threads(int threads);  // threads <= 0: all cores
 int cpu_threads();
 
+// Call first thing in main(). libgomp reads OMP_WAIT_POLICY once, when it loads (before main), and its
+// default spins idle threads: on a machine shared with other work, every parallel region then waits
+// for a descheduled spinner (a 2-layer model's step measured 1417 ms instead of 56 ms at load 4). When the
+// variable is unset this sets it to PASSIVE and re-executes the program once; an explicit
+// OMP_WAIT_POLICY=ACTIVE (best on an otherwise idle machine) is respected.
+void prefer_passive_openmp_wait(char** argv);
+
 }  // namespace bf

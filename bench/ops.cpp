@@ -326,7 +326,8 @@ void bench_kernels(int warmup, int reps) {
 
 }  // namespace
 
-int main() {
+int main(int, char** argv) {
+  bf::prefer_passive_openmp_wait(argv);
   bf::configure_cpu_threads(0);
   std::printf("bench_ops: %d threads (bf::cpu_threads), %d processors, OpenBLAS %d threads [%s]\n\n",
               bf::cpu_threads(), omp_get_num_procs(), openblas_get_num_threads(), openblas_get_config());

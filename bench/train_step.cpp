@@ -110,6 +110,7 @@ void run_one(const Size& size, const std::string& preset, int steps, int warmup)
 }  // namespace
 
 int main(int argc, char** argv) {
+  prefer_passive_openmp_wait(argv);
   std::string size_arg = "all", preset_arg = "all";
   int steps = 20, warmup = 3, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {

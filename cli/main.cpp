@@ -8,6 +8,7 @@
 #include "core/error.h"
 
 int main(int argc, char** argv) {
+  bf::prefer_passive_openmp_wait(argv);
   CLI::App app{"bareformer: a from-scratch autodiff engine for the transformer blocks of "
                "\"Simplifying Transformer Blocks\" (He & Hofmann, ICLR 2024)"};
   app.require_subcommand(1);

@@ -5,6 +5,7 @@
 #include "backends/kernels.h"
 
 int main(int argc, char** argv) {
+  bf::prefer_passive_openmp_wait(argv);
   bf::configure_cpu_threads(0);
   doctest::Context context(argc, argv);
   return context.run();

@@ -6,6 +6,10 @@
 #include <xmmintrin.h>
 #endif
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "backends/kernels.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -29,5 +33,11 @@ void configure_cpu_threads(int threads) {
 }
 
 int cpu_threads() { return omp_get_max_threads(); }
+
+void prefer_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then carry on with the default policy
+}
 
 }  // namespace bf
