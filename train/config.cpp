@@ -307,9 +307,12 @@ void collect(const json& node, const std::string& section, const std::string& so
 // The parse callback sees each key and each container as it is read, before the value is built.
 constexpr int kMaxJsonDepth = 64;
 
-// Returns false when `text` is not JSON at all (the caller decides whether that is an error); throws
-// bf::Error, prefixed by `source`, for JSON that is refused.
-bool parse_json_text(const std::string& text, const std::string& source, json& out) {
+std::string literal_hint(const std::string& text, size_t byte);
+
+// Returns "" and sets `out`, or returns why `text` is not JSON at all (nlohmann's message: line, column,
+// last token read), for the caller to report or not; throws bf::Error, prefixed by `source`, for JSON
+// that is refused.
+std::string parse_json_text(const std::string& text, const std::string& source, json& out) {
   struct Open {
     bool object;
     std::set<std::string> keys;  // keys read so far (objects)
@@ -348,17 +351,17 @@ bool parse_json_text(const std::string& text, const std::string& source, json& o
   };
   try {
     out = json::parse(text, on_event);
-  } catch (const json::parse_error&) {
-    return false;
+  } catch (const json::parse_error& e) {
+    return e.what() + literal_hint(text, e.byte);
   } catch (const json::out_of_range& e) {  // 406: number overflow parsing '1e999'
     fail(source, ": ", e.what(), "; config numbers must be finite");
   } catch (const json::exception& e) {  // a net: nlohmann documents no other parse exception
     fail(source, ": not valid JSON (", e.what(), ")");
   }
-  return true;
+  return "";
 }
 
-// " - JSON has no NaN or Infinity ..." when the parse error at 1-based byte `byte` is inside such a word.
+// "; JSON has no NaN or Infinity ..." when the parse error at 1-based byte `byte` is inside such a word.
 std::string literal_hint(const std::string& text, size_t byte) {
   if (text.empty()) return "";
   size_t end = std::min(byte, text.size());
@@ -369,7 +372,7 @@ std::string literal_hint(const std::string& text, size_t byte) {
   std::string word = text.substr(begin, end - begin);
   for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (word == "nan" || word == "inf" || word == "infinity")
-    return " - JSON has no NaN or Infinity; a config number must be finite";
+    return "; JSON has no NaN or Infinity: a config number must be finite";
   return "";
 }
 
@@ -433,7 +436,7 @@ void apply_override(json& doc, const std::string& assignment) {
   BF_CHECK(eq != std::string::npos && eq > 0, quoted, ": expected PATH=VALUE, e.g. model.block.b_FF=0.2");
   const std::string path = assignment.substr(0, eq), text_value = assignment.substr(eq + 1);
   json value;
-  if (!parse_json_text(text_value, quoted, value)) value = text_value;  // not JSON: a bare word such as sas_p
+  if (!parse_json_text(text_value, quoted, value).empty()) value = text_value;  // not JSON: a bare word (sas_p)
   json* node = &doc;
   size_t start = 0;
   while (true) {
@@ -460,15 +463,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   text << in.rdbuf();
   BF_CHECK(!in.bad(), path, ": cannot read the config file");
   json doc;
-  if (!parse_json_text(text.str(), path, doc)) {
-    try {  // parse again without the checks, only for nlohmann's message (line, column, last token read)
-      json reparsed = json::parse(text.str());  // (a (void) cast does not silence GCC's warn_unused_result)
-      (void)reparsed;
-    } catch (const json::parse_error& e) {
-      fail(path, ": not valid JSON (", e.what(), ")", literal_hint(text.str(), e.byte));
-    }
-    fail(path, ": not valid JSON");
-  }
+  const std::string not_json = parse_json_text(text.str(), path, doc);
+  BF_CHECK(not_json.empty(), path, ": not valid JSON (", not_json, ")");
   for (const std::string& o : overrides) apply_override(doc, o);
   return parse_config(doc, path);
 }

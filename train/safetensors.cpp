@@ -61,14 +61,23 @@ struct Entry {
   uint64_t begin, end;  // relative to the data section
 };
 
-// Parses the header text, rejecting duplicate keys. nlohmann::json silently keeps the last of two equal
-// keys, so a file naming one tensor twice would load "fine" with one of them dropped; the parse callback
-// sees every key as it is read and records the first repeat within any one object.
+// A valid header nests 3 deep ({tensor: {"shape": [...]}}). nlohmann parses any depth without recursion,
+// but dumping a value recursively (as the error messages below do, through brief()) overflowed the stack
+// on a header nested ~100,000 deep: a 200 KB file crashed the reader. Found by review, confirmed with the
+// fuzz build; see tests/train/test_fuzz_regressions.cpp.
+constexpr int kMaxHeaderDepth = 64;
+
+// Parses the header text, rejecting duplicate keys and deep nesting. nlohmann::json silently keeps the
+// last of two equal keys, so a file naming one tensor twice would load "fine" with one of them dropped;
+// the parse callback sees every key as it is read and records the first repeat within any one object.
 json parse_header(std::string_view text, const std::string& source) {
   std::vector<std::set<std::string>> open_objects;  // keys seen so far in each enclosing object
   std::string duplicate;
   bool duplicate_at_top = false;
-  auto on_event = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= kMaxHeaderDepth)
+      bad(source, "header nests JSON more than ", kMaxHeaderDepth, " levels deep (a valid header nests 3)");
     if (event == json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == json::parse_event_t::object_end) {

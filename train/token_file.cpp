@@ -66,6 +66,73 @@ void write_tokens(const std::string& path, int vocab_size, const std::vector<T>&
   write_file_atomically(path, bytes);
 }
 
+// The header fields of a token file, validated against the file's size.
+struct TokenFileHeader {
+  uint32_t vocab = 0;
+  uint32_t bytes_per_token = 1;
+  uint64_t count = 0;
+  uint64_t expected_size = 0;  // header + payload
+};
+
+// Checks the first `header_read` (= min(file_size, 32)) bytes of a file of `file_size` bytes; shared by
+// load (which then reads the payload from disk) and from_bytes (which has it in memory already).
+TokenFileHeader check_header(const uint8_t* header, size_t header_read, uint64_t file_size, const std::string& where) {
+  // Magic first (on whatever part of it is present), so a random short file is named for what it is.
+  const size_t magic_present = std::min<size_t>(header_read, sizeof kTokenFileMagic);
+  if (std::memcmp(header, kTokenFileMagic, magic_present) != 0) {
+    std::string found;
+    for (size_t i = 0; i < magic_present; ++i) {
+      const unsigned char c = header[i];
+      found += (c >= 0x20 && c < 0x7F) ? std::string(1, static_cast<char>(c)) : "?";
+    }
+    fail(where, ": not a bareformer token file (bytes 0..7 should be the magic \"BFTOKENS\", found \"", found,
+         "\")");
+  }
+  if (file_size < static_cast<uint64_t>(kTokenFileHeaderBytes))
+    fail(where, ": file too short: ", file_size, " bytes, expected at least the ", kTokenFileHeaderBytes,
+         "-byte header");
+
+  TokenFileHeader h;
+  const uint32_t version = read_u32(header + 8);
+  h.vocab = read_u32(header + 12);
+  h.count = read_u64(header + 16);
+  h.bytes_per_token = read_u32(header + 24);
+  const uint32_t reserved = read_u32(header + 28);
+  BF_CHECK(version == kTokenFileVersion, where, ": unsupported version ", version, " at byte offset 8, expected ",
+           kTokenFileVersion);
+  BF_CHECK(h.bytes_per_token == 1 || h.bytes_per_token == 2, where, ": bytes_per_token ", h.bytes_per_token,
+           " at byte offset 24, expected 1 or 2");
+  const int64_t max_vocab = max_vocab_for(static_cast<int>(h.bytes_per_token));
+  BF_CHECK(h.vocab >= 1 && h.vocab <= max_vocab, where, ": vocab_size ", h.vocab, " at byte offset 12, expected 1..",
+           max_vocab, " for ", h.bytes_per_token, " byte(s) per token");
+  BF_CHECK(reserved == 0, where, ": reserved field at byte offset 28 is ", reserved, ", expected 0");
+
+  const uint64_t payload_limit = std::numeric_limits<uint64_t>::max() / 4;
+  BF_CHECK(h.count <= payload_limit, where, ": token_count ", h.count, " at byte offset 16 is implausibly large (file has ",
+           file_size, " bytes)");
+  h.expected_size = static_cast<uint64_t>(kTokenFileHeaderBytes) + h.count * h.bytes_per_token;
+  if (file_size < h.expected_size)
+    fail(where, ": truncated: expected ", h.expected_size, " bytes (", kTokenFileHeaderBytes, "-byte header + ", h.count,
+         " tokens x ", h.bytes_per_token, " byte(s)), file has ", file_size, " bytes");
+  if (file_size > h.expected_size)
+    fail(where, ": trailing bytes: expected ", h.expected_size, " bytes (", kTokenFileHeaderBytes, "-byte header + ",
+         h.count, " tokens x ", h.bytes_per_token, " byte(s)), file has ", file_size, " bytes (",
+         file_size - h.expected_size, " extra)");
+  return h;
+}
+
+// Every id < vocab (nothing to check when one byte per token and vocab 256).
+void check_ids(const std::vector<uint8_t>& payload, const TokenFileHeader& h, const std::string& where) {
+  if (h.bytes_per_token == 1 && h.vocab == 256) return;
+  const uint8_t* p = payload.data();
+  for (uint64_t i = 0; i < h.count; ++i) {
+    const uint32_t id = h.bytes_per_token == 1 ? p[i] : (p[2 * i] | static_cast<uint32_t>(p[2 * i + 1]) << 8);
+    if (id >= h.vocab)
+      fail(where, ": token ", i, " at byte offset ", kTokenFileHeaderBytes + i * h.bytes_per_token, " has id ", id,
+           ", expected < vocab_size ", h.vocab);
+  }
+}
+
 }  // namespace
 
 TokenFile TokenFile::load(const std::string& path) {
@@ -80,68 +147,33 @@ TokenFile TokenFile::load(const std::string& path) {
   const size_t header_read = static_cast<size_t>(std::min<uintmax_t>(file_size, kTokenFileHeaderBytes));
   in.read(reinterpret_cast<char*>(header), static_cast<std::streamsize>(header_read));
   if (static_cast<size_t>(in.gcount()) != header_read) fail(where, ": read error in the header");
-
-  // Magic first (on whatever part of it is present), so a random short file is named for what it is.
-  const size_t magic_present = std::min<size_t>(header_read, sizeof kTokenFileMagic);
-  if (std::memcmp(header, kTokenFileMagic, magic_present) != 0) {
-    std::string found;
-    for (size_t i = 0; i < magic_present; ++i) {
-      const unsigned char c = header[i];
-      found += (c >= 0x20 && c < 0x7F) ? std::string(1, static_cast<char>(c)) : "?";
-    }
-    fail(where, ": not a bareformer token file (bytes 0..7 should be the magic \"BFTOKENS\", found \"", found,
-         "\")");
-  }
-  if (file_size < static_cast<uintmax_t>(kTokenFileHeaderBytes))
-    fail(where, ": file too short: ", file_size, " bytes, expected at least the ", kTokenFileHeaderBytes,
-         "-byte header");
-
-  const uint32_t version = read_u32(header + 8);
-  const uint32_t vocab = read_u32(header + 12);
-  const uint64_t count = read_u64(header + 16);
-  const uint32_t bytes_per_token = read_u32(header + 24);
-  const uint32_t reserved = read_u32(header + 28);
-  BF_CHECK(version == kTokenFileVersion, where, ": unsupported version ", version, " at byte offset 8, expected ",
-           kTokenFileVersion);
-  BF_CHECK(bytes_per_token == 1 || bytes_per_token == 2, where, ": bytes_per_token ", bytes_per_token,
-           " at byte offset 24, expected 1 or 2");
-  const int64_t max_vocab = max_vocab_for(static_cast<int>(bytes_per_token));
-  BF_CHECK(vocab >= 1 && vocab <= max_vocab, where, ": vocab_size ", vocab, " at byte offset 12, expected 1..",
-           max_vocab, " for ", bytes_per_token, " byte(s) per token");
-  BF_CHECK(reserved == 0, where, ": reserved field at byte offset 28 is ", reserved, ", expected 0");
-
-  const uint64_t payload_limit = std::numeric_limits<uint64_t>::max() / 4;
-  BF_CHECK(count <= payload_limit, where, ": token_count ", count, " at byte offset 16 is implausibly large (file has ",
-           file_size, " bytes)");
-  const uint64_t expected = static_cast<uint64_t>(kTokenFileHeaderBytes) + count * bytes_per_token;
-  if (file_size < expected)
-    fail(where, ": truncated: expected ", expected, " bytes (", kTokenFileHeaderBytes, "-byte header + ", count,
-         " tokens x ", bytes_per_token, " byte(s)), file has ", file_size, " bytes");
-  if (file_size > expected)
-    fail(where, ": trailing bytes: expected ", expected, " bytes (", kTokenFileHeaderBytes, "-byte header + ", count,
-         " tokens x ", bytes_per_token, " byte(s)), file has ", file_size, " bytes (", file_size - expected,
-         " extra)");
+  const TokenFileHeader h = check_header(header, header_read, file_size, where);
 
   TokenFile file;
   file.path_ = path;
-  file.vocab_ = static_cast<int>(vocab);
-  file.bytes_per_token_ = static_cast<int>(bytes_per_token);
-  file.count_ = static_cast<int64_t>(count);
-  file.payload_.resize(count * bytes_per_token);
+  file.vocab_ = static_cast<int>(h.vocab);
+  file.bytes_per_token_ = static_cast<int>(h.bytes_per_token);
+  file.count_ = static_cast<int64_t>(h.count);
+  file.payload_.resize(h.count * h.bytes_per_token);
   in.read(reinterpret_cast<char*>(file.payload_.data()), static_cast<std::streamsize>(file.payload_.size()));
   if (static_cast<size_t>(in.gcount()) != file.payload_.size())
-    fail(where, ": read error after ", kTokenFileHeaderBytes + in.gcount(), " of ", expected, " bytes");
+    fail(where, ": read error after ", kTokenFileHeaderBytes + in.gcount(), " of ", h.expected_size, " bytes");
+  check_ids(file.payload_, h, where);
+  return file;
+}
 
-  // Every id < vocab (nothing to check when one byte per token and vocab 256).
-  if (!(bytes_per_token == 1 && vocab == 256)) {
-    const uint8_t* p = file.payload_.data();
-    for (uint64_t i = 0; i < count; ++i) {
-      const uint32_t id = bytes_per_token == 1 ? p[i] : (p[2 * i] | static_cast<uint32_t>(p[2 * i + 1]) << 8);
-      if (id >= vocab)
-        fail(where, ": token ", i, " at byte offset ", kTokenFileHeaderBytes + i * bytes_per_token, " has id ", id,
-             ", expected < vocab_size ", vocab);
-    }
-  }
+TokenFile TokenFile::from_bytes(const std::string& bytes, const std::string& name) {
+  const std::string where = "token file '" + name + "'";
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t header_read = std::min<size_t>(bytes.size(), kTokenFileHeaderBytes);
+  const TokenFileHeader h = check_header(data, header_read, bytes.size(), where);
+  TokenFile file;
+  file.path_ = name;
+  file.vocab_ = static_cast<int>(h.vocab);
+  file.bytes_per_token_ = static_cast<int>(h.bytes_per_token);
+  file.count_ = static_cast<int64_t>(h.count);
+  file.payload_.assign(data + kTokenFileHeaderBytes, data + bytes.size());  // exactly count * bytes_per_token
+  check_ids(file.payload_, h, where);
   return file;
 }
 

@@ -32,6 +32,9 @@ class TokenFile {
   // Reads and validates a token file; any problem is a bf::Error naming the path, the byte offset or
   // field at fault and what was expected.
   static TokenFile load(const std::string& path);
+  // The same checks and messages on a whole file already in memory (`name` stands in for the path);
+  // the entry point of fuzz/token_file_fuzz.cpp.
+  static TokenFile from_bytes(const std::string& bytes, const std::string& name);
 
   // An in-memory token sequence with the same interface (tests, tools). Ids must be < vocab_size;
   // `name` stands in for the path in messages.

@@ -1,0 +1,315 @@
+// What a user sees for each class of bad input: the `bareformer` binary run as a child process, its exit
+// status and its exact message. Every row of docs/errors.md that is run through the CLI is a Row here,
+// and the test also checks that docs/errors.md shows that exact message (so the page cannot drift).
+// Paths under this test's scratch folder appear as DIR, in the page as in the checks.
+//
+// Also here: the metrics.jsonl record of skipped non-finite steps (run.skip_nonfinite_steps).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "child_process.h"
+#include "train/atomic_file.h"
+#include "train/safetensors.h"
+#include "train/token_file.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ScratchDir {
+  fs::path path;
+  explicit ScratchDir(const std::string& tag) {
+    path = fs::temp_directory_path() / ("bf_errors_" + tag + "_" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+void write_file(const std::string& path, const std::string& bytes) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  return s;
+}
+
+// One row: `bareformer ARGS` (DIR = the scratch folder) must exit with `status` and print `message` as
+// its last line (CLI11's parse errors add "Run with --help for more information." after it).
+struct Row {
+  std::vector<std::string> args;
+  std::string message;
+  int status = 1;
+};
+
+const std::string& errors_page() {
+  static const std::string page = bf::test::read_text(std::string(BF_SOURCE_DIR) + "/docs/errors.md");
+  return page;
+}
+
+void check_rows(const ScratchDir& dir, const std::vector<Row>& rows) {
+  const std::string DIR = dir.path.string();
+  for (const Row& row : rows) {
+    std::vector<std::string> args;
+    std::string command = "bareformer";
+    for (const std::string& a : row.args) {
+      args.push_back(replace_all(a, "DIR", DIR));
+      command += " " + a;
+    }
+    INFO(command);
+    const bf::test::ChildResult r = bf::test::run_bareformer(args, dir / "output.txt");
+    const std::string output = replace_all(r.output, DIR, "DIR");
+    INFO("output: ", output);
+    CHECK(r.status == row.status);
+    // The message is the last line (a run that fails part way logs its steps first), but for CLI11's
+    // closing "Run with --help for more information.".
+    std::string text = output;
+    const std::string help = "Run with --help for more information.\n";
+    if (text.size() >= help.size() && text.compare(text.size() - help.size(), help.size(), help) == 0)
+      text.resize(text.size() - help.size());
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    const std::string message = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+    CHECK(message == row.message);
+    CHECK_MESSAGE(errors_page().find("`" + row.message + "`") != std::string::npos,
+                  "docs/errors.md does not show this message: update its row");
+  }
+}
+
+// A small safetensors file from a header and data section.
+std::string safetensors_file(const std::string& header, const std::string& data = "") {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t{header.size()} >> (8 * i)) & 0xff));
+  return out + header + data;
+}
+
+// A tiny corpus and config: 2 layers, d 16, 2 steps; `bareformer train DIR/tiny.json` trains in well
+// under a second.
+void make_run_files(const ScratchDir& dir) {
+  std::vector<uint8_t> text;
+  for (int i = 0; i < 300; ++i)
+    for (char c : std::string("def f(x):\n    return x\n")) text.push_back(static_cast<uint8_t>(c));
+  fs::create_directories(dir.path / "data");
+  bf::write_token_file(dir / "data/train.bin", 256, text);
+  bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
+  write_file(dir / "tiny.json", R"({
+  "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
+  "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
+  "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
+})");
+}
+
+}  // namespace
+
+TEST_CASE("errors: config files and --set (bareformer describe CONFIG)") {
+  ScratchDir dir("config");
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"unknown_key.json", R"({"model": {"n_layers": 4}})"},
+      {"unknown_section.json", R"({"modle": {}})"},
+      {"wrong_type.json", R"({"model": {"block": {"b_FF": "0.1"}}})"},
+      {"not_integer.json", R"({"model": {"n_layer": 2.5}})"},
+      {"out_of_range.json", R"({"model": {"n_layer": 0}})"},
+      {"section_not_object.json", R"({"model": 3})"},
+      {"not_object.json", R"([1, 2])"},
+      {"nan.json", R"({"optim": {"lr": NaN}})"},
+      {"infinity.json", R"({"optim": {"lr": -Infinity}})"},
+      {"huge_float.json", R"({"optim": {"lr": 1e999}})"},
+      {"huge_integer.json", R"({"run": {"seed": 99999999999999999999}})"},
+      {"int64_edge.json", R"({"run": {"seed": 9223372036854775808}})"},
+      {"deep.json", R"({"model": {"n_layer": )" + std::string(100, '[') + std::string(100, ']') + "}}"},
+      {"duplicate.json", R"({"model": {"n_layer": 2, "block": {"b_FF": 0.1, "b_FF": 0.2}}})"},
+      {"truncated.json", R"({"model": {"preset": "sa)"},
+      {"empty.json", ""},
+      {"cross_field.json", R"({"model": {"d_model": 30, "n_head": 4}})"},
+      {"ok.json", R"({"model": {"n_layer": 2}})"},
+  };
+  for (const auto& [name, text] : files) write_file(dir / name, text);
+  fs::create_directories(dir / "a_directory.json");
+  check_rows(dir, {
+      {{"describe", "DIR/unknown_key.json"}, R"(bareformer: error: DIR/unknown_key.json: unknown key "model.n_layers" (did you mean "model.n_layer"?))"},
+      {{"describe", "DIR/unknown_section.json"}, R"(bareformer: error: DIR/unknown_section.json: unknown key "modle" (did you mean "model"?))"},
+      {{"describe", "DIR/wrong_type.json"}, R"(bareformer: error: DIR/wrong_type.json: model.block.b_FF: expected a number, got "0.1")"},
+      {{"describe", "DIR/not_integer.json"}, R"(bareformer: error: DIR/not_integer.json: model.n_layer: expected an integer, got 2.5)"},
+      {{"describe", "DIR/out_of_range.json"}, R"(bareformer: error: DIR/out_of_range.json: model.n_layer: expected an integer in [1, 1024], got 0)"},
+      {{"describe", "DIR/section_not_object.json"}, R"(bareformer: error: DIR/section_not_object.json: model: expected an object (a section), got a number)"},
+      {{"describe", "DIR/not_object.json"}, R"(bareformer: error: DIR/not_object.json: the config must be a JSON object with sections model, data, optim, schedule, run)"},
+      {{"describe", "DIR/nan.json"}, R"(bareformer: error: DIR/nan.json: not valid JSON ([json.exception.parse_error.101] parse error at line 1, column 18: syntax error while parsing value - invalid literal; last read: '"lr": N'; JSON has no NaN or Infinity: a config number must be finite))"},
+      {{"describe", "DIR/infinity.json"}, R"(bareformer: error: DIR/infinity.json: not valid JSON ([json.exception.parse_error.101] parse error at line 1, column 19: syntax error while parsing value - invalid number; expected digit after '-'; last read: '-I'; JSON has no NaN or Infinity: a config number must be finite))"},
+      {{"describe", "DIR/huge_float.json"}, R"(bareformer: error: DIR/huge_float.json: [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite)"},
+      {{"describe", "DIR/huge_integer.json"}, R"(bareformer: error: DIR/huge_integer.json: run.seed: expected an integer, got 1e+20)"},
+      {{"describe", "DIR/int64_edge.json"}, R"(bareformer: error: DIR/int64_edge.json: run.seed: expected an integer in [0, 9223372036854775807], got 9223372036854775808)"},
+      {{"describe", "DIR/deep.json"}, R"(bareformer: error: DIR/deep.json: JSON nested more than 64 levels deep (a config has 3: model.block.b_FF))"},
+      {{"describe", "DIR/duplicate.json"}, R"(bareformer: error: DIR/duplicate.json: duplicate key "model.block.b_FF" (JSON would keep only the last one; remove the other))"},
+      {{"describe", "DIR/truncated.json"}, R"(bareformer: error: DIR/truncated.json: not valid JSON ([json.exception.parse_error.101] parse error at line 1, column 25: syntax error while parsing value - invalid string: missing closing quote; last read: '"sa'))"},
+      {{"describe", "DIR/empty.json"}, R"(bareformer: error: DIR/empty.json: not valid JSON ([json.exception.parse_error.101] parse error at line 1, column 1: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal))"},
+      {{"describe", "DIR/missing.json"}, R"(bareformer: error: DIR/missing.json: cannot open the config file)"},
+      {{"describe", "DIR/a_directory.json"}, R"(bareformer: error: DIR/a_directory.json: is a directory, not a config file)"},
+      {{"describe", "DIR/cross_field.json"}, R"(bareformer: error: DIR/cross_field.json: model.d_model: 30 is not divisible by model.n_head = 4)"},
+      {{"describe", "DIR/ok.json", "--set", "nonsense"}, R"(bareformer: error: --set "nonsense": expected PATH=VALUE, e.g. model.block.b_FF=0.2)"},
+      {{"describe", "DIR/ok.json", "--set", "model.n_head=\"4\""}, R"(bareformer: error: DIR/ok.json: model.n_head: expected an integer, got "4")"},
+      {{"describe", "DIR/ok.json", "--set", "optim.lr=1e999"}, R"(bareformer: error: --set "optim.lr=1e999": [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite)"},
+      {{"describe", "DIR/ok.json", "--set", "optim.lr=NaN"}, R"(bareformer: error: DIR/ok.json: optim.lr: expected a number, got "NaN")"},
+      {{"describe", "DIR/ok.json", "--set", "model.preset=\xff"}, "bareformer: error: --set \"model.preset=\xef\xbf\xbd\": not valid UTF-8"},
+      {{"describe", "DIR/ok.json", "--set", "model.n_layer.x=1"}, R"(bareformer: error: --set "model.n_layer.x=1": model.n_layer is not a section)"},
+      {{"describe", "DIR/ok.json", "--set", "model.block={\"b_FF\": 1, \"b_FF\": 2}"}, R"(bareformer: error: --set "model.block={"b_FF": 1, "b_FF": 2}": duplicate key "b_FF" (JSON would keep only the last one; remove the other))"},
+  });
+}
+
+TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin)") {
+  ScratchDir dir("data");
+  make_run_files(dir);
+  const std::string good = bf::read_whole_file(dir / "data/train.bin");
+  auto data_dir = [&](const std::string& name, const std::string& train_bytes) {
+    write_file(dir / (name + "/train.bin"), train_bytes);
+    fs::copy_file(dir / "data/val.bin", dir / (name + "/val.bin"));
+  };
+  data_dir("empty", "");
+  std::string no_tokens = good.substr(0, 32);
+  for (int i = 16; i < 24; ++i) no_tokens[i] = 0;  // token_count 0
+  data_dir("no_tokens", no_tokens);
+  data_dir("truncated", good.substr(0, good.size() - 10));
+  std::string magic = good;
+  magic[0] = 'X';
+  data_dir("magic", magic);
+  std::string vocab = good;  // vocab 100: the first id >= 100 is out of vocabulary
+  vocab[12] = 100, vocab[13] = 0;
+  data_dir("out_of_vocab", vocab);
+  std::vector<uint16_t> wide(100, 7);
+  fs::create_directories(dir.path / "big_vocab");
+  bf::write_token_file(dir / "big_vocab/train.bin", 300, wide);
+  fs::copy_file(dir / "data/val.bin", dir / "big_vocab/val.bin");
+  fs::create_directories(dir / "missing");
+  fs::create_directories(dir.path / "short_val");
+  bf::write_token_file(dir / "short_val/train.bin", 256, std::vector<uint8_t>(good.begin() + 32, good.end()));
+  bf::write_token_file(dir / "short_val/val.bin", 256, std::vector<uint8_t>(5, 'x'));
+
+  auto train_on = [](const std::string& data) {
+    return std::vector<std::string>{"train", "DIR/tiny.json", "--set", "data.dir=DIR/" + data, "--set",
+                                    "run.out_dir=DIR/run_" + data};
+  };
+  check_rows(dir, {
+      {train_on("empty"), "bareformer: error: token file 'DIR/empty/train.bin': file too short: 0 bytes, expected at least the 32-byte header"},
+      {train_on("no_tokens"), "bareformer: error: token file 'DIR/no_tokens/train.bin' has 0 tokens, too few for one training window: seq_len 16 needs at least 17"},
+      {train_on("truncated"), "bareformer: error: token file 'DIR/truncated/train.bin': truncated: expected 6932 bytes (32-byte header + 6900 tokens x 1 byte(s)), file has 6922 bytes"},
+      {train_on("magic"), "bareformer: error: token file 'DIR/magic/train.bin': not a bareformer token file (bytes 0..7 should be the magic \"BFTOKENS\", found \"XFTOKENS\")"},
+      {train_on("out_of_vocab"), "bareformer: error: token file 'DIR/out_of_vocab/train.bin': token 0 at byte offset 32 has id 100, expected < vocab_size 100"},
+      {train_on("big_vocab"), "bareformer: error: DIR/big_vocab/train.bin: token vocabulary 300 exceeds model.vocab_size = 256"},
+      {train_on("missing"), "bareformer: error: token file 'DIR/missing/train.bin': cannot open for reading: No such file or directory"},
+      {train_on("short_val"), "bareformer: error: eval_window_starts: 5 tokens, too few for one window of seq_len 16 (needs 17)"},
+  });
+}
+
+TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
+  ScratchDir dir("checkpoint");
+  make_run_files(dir);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
+  const std::string ckpt = dir / "run/checkpoint.safetensors";
+
+  // Hand-made files: the numbers in their messages do not depend on the model or the format's metadata.
+  const std::string f32x2 = R"("dtype":"F32","shape":[2])";
+  const std::string eight(8, '\0');
+  const std::string valid = safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[0,8]}})", eight);
+  write_file(dir / "truncated.safetensors", valid.substr(0, valid.size() - 3));
+  write_file(dir / "header_overflow.safetensors", std::string(8, '\xff') + "{}");
+  write_file(dir / "header_past_end.safetensors", safetensors_file("{}").substr(0, 8) + "{");
+  write_file(dir / "overlap.safetensors",
+             safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[0,8]},"b":{"dtype":"I32","shape":[1],"data_offsets":[4,8]}})", eight));
+  write_file(dir / "out_of_range.safetensors", safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[4,12]}})", eight));
+  write_file(dir / "plain.safetensors", valid);  // a valid safetensors file, not a bareformer checkpoint
+  // From the real checkpoint: one parameter with another shape, one stored as integers.
+  bf::SafetensorsContents real = bf::load_safetensors(ckpt);
+  for (const auto& [name, replacement] :
+       std::vector<std::pair<std::string, bf::Tensor>>{{"shape", bf::Tensor::zeros({256, 8})},
+                                                       {"dtype", bf::Tensor::zeros({256, 16}, bf::DType::i32)}}) {
+    std::vector<bf::NamedTensor> tensors = real.tensors;
+    for (auto& t : tensors)
+      if (t.name == "tok_emb.weight") t.tensor = replacement;
+    bf::save_safetensors(dir / (name + ".safetensors"), tensors, real.metadata);
+  }
+
+  check_rows(dir, {
+      {{"eval", "DIR/missing.safetensors"}, "bareformer: error: cannot read 'DIR/missing.safetensors': No such file or directory (errno 2)"},
+      {{"eval", "DIR/truncated.safetensors"}, "bareformer: error: safetensors file 'DIR/truncated.safetensors': tensor 'a' (header at bytes 8 to 62): data_offsets end 8 is past the end of the data section (5 bytes, file bytes 62 to 67)"},
+      {{"eval", "DIR/header_overflow.safetensors"}, "bareformer: error: safetensors file 'DIR/header_overflow.safetensors': header length 18446744073709551615 (file bytes 0 to 8) is larger than the 100 MB limit"},
+      {{"eval", "DIR/header_past_end.safetensors"}, "bareformer: error: safetensors file 'DIR/header_past_end.safetensors': header length 2 (file bytes 0 to 8) exceeds the 1 bytes that follow it"},
+      {{"eval", "DIR/overlap.safetensors"}, "bareformer: error: safetensors file 'DIR/overlap.safetensors': tensor 'b' at data_offsets [4, 8) (file byte 119) overlaps tensor 'a' at [0, 8)"},
+      {{"eval", "DIR/out_of_range.safetensors"}, "bareformer: error: safetensors file 'DIR/out_of_range.safetensors': tensor 'a' (header at bytes 8 to 63): data_offsets end 12 is past the end of the data section (8 bytes, file bytes 63 to 71)"},
+      {{"eval", "DIR/plain.safetensors"}, "bareformer: error: DIR/plain.safetensors: not a bareformer checkpoint (metadata \"format\" is missing)"},
+      {{"eval", "DIR/shape.safetensors"}, "bareformer: error: DIR/shape.safetensors: parameter \"tok_emb.weight\" has shape [256, 8], the model needs [256, 16]"},
+      {{"sample", "DIR/dtype.safetensors", "--prompt", "def "}, "bareformer: error: DIR/dtype.safetensors: parameter \"tok_emb.weight\" is stored as i32"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: DIR/run/checkpoint.safetensors: parameter \"blocks.0.attn.v.alpha\" is missing (the checkpoint is of preset \"pre_ln\", the model is \"sas_p\")"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint's model section differs from this config's; resume needs the same model"},
+  });
+}
+
+TEST_CASE("errors: command line (missing and conflicting flags)") {
+  ScratchDir dir("cli");
+  make_run_files(dir);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
+  check_rows(dir, {
+      {{}, "A subcommand is required", 106},
+      {{"frobnicate"}, "A subcommand is required", 106},
+      {{"train"}, "config is required", 106},
+      {{"train", "DIR/tiny.json", "DIR/other.json"}, "The following argument was not expected: DIR/other.json", 109},
+      {{"train", "DIR/tiny.json", "--bogus"}, "The following argument was not expected: --bogus", 109},
+      {{"train", "DIR/tiny.json", "--set"}, "--set: 1 required TEXT missing", 114},
+      {{"train", "DIR/tiny.json"}, "bareformer: error: DIR/run already holds a run (DIR/run/checkpoint.safetensors); pass --resume to continue it, or choose another run.out_dir"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "run.out_dir=DIR/fresh"}, "bareformer: error: --resume: there is no checkpoint at DIR/fresh/checkpoint.safetensors to resume from"},
+      {{"eval"}, "checkpoint is required", 106},
+      {{"sample", "DIR/run/checkpoint.safetensors"}, "--prompt is required", 106},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--temperature", "-1"}, "--temperature: Value -1 not in range 0.000000 to 100.000000", 105},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--tokens", "0"}, "--tokens: Value 0 not in range 1 to 1000000", 105},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--top-k", "-3"}, "--top-k: Value -3 not in range 0 to 1048576", 105},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--tokens", "many"}, "--tokens: Value many not in range 1 to 1000000", 105},
+  });
+}
+
+TEST_CASE("errors: skipped non-finite steps are recorded in metrics.jsonl (skip events, end.skipped_steps)") {
+  ScratchDir dir("skip");
+  make_run_files(dir);
+  bf::Config c;
+  c.model = bf::preset_model("pre_ln");
+  c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
+  c.data.dir = dir / "data";
+  c.data.seq_len = 16, c.data.batch_size = 2;
+  c.run.steps = 6, c.run.log_every = 1, c.run.eval_every = 0, c.run.eval_batches = 1, c.run.threads = 1;
+  c.run.out_dir = dir / "run_skip";
+  c.run.skip_nonfinite_steps = true;
+  std::ostringstream log;
+  bf::TrainOptions options;
+  options.progress = false;
+  options.log = &log;
+  options.after_backward = [](int64_t step, bf::Gpt& model) {  // steps 3 and 5 (0-based 2 and 4) go bad
+    if (step == 2 || step == 4) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
+  };
+  const bf::TrainSummary s = bf::train(c, options);
+  CHECK(s.skipped_steps == 2);
+  CHECK(s.step_losses.size() == 4);
+
+  std::vector<nlohmann::json> skips, ends, trains;
+  std::istringstream lines(bf::read_whole_file(c.run.out_dir + "/metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["event"] == "skip") skips.push_back(event);
+    if (event["event"] == "end") ends.push_back(event);
+    if (event["event"] == "train") trains.push_back(event);
+  }
+  REQUIRE(skips.size() == 2);
+  CHECK(skips[0]["step"] == 3);
+  CHECK(skips[1]["step"] == 5);
+  CHECK(skips[0]["reason"] == "the gradient of blocks.0.mlp.fc.weight is not finite");
+  REQUIRE(ends.size() == 1);
+  CHECK(ends[0]["skipped_steps"] == 2);
+  CHECK(trains.size() == 4);  // a skipped step logs no loss
+  CHECK(log.str().find("step 3: skipped, the gradient of blocks.0.mlp.fc.weight is not finite") != std::string::npos);
+}
