@@ -27,19 +27,7 @@ using bf::test::run_bareformer;
 
 namespace {
 
-struct ScratchDir {
-  fs::path path;
-  explicit ScratchDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("bf_crash_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using bf::test::ScratchDir;
 
 // A tiny corpus with some structure, and a config small enough that 30 steps take well under a second:
 // 2 layers, d 16, a checkpoint every 2 steps, a train event (with that step's loss) every step.
