@@ -1,10 +1,13 @@
 // bareformer: the command-line entry point. CLI11 (Debian's libcli11-dev) parses subcommands and flags
 // and prints usage and parse errors; each subcommand lives in its own cli/<name>_command.cpp.
+#include <algorithm>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "backends/kernels.h"
 #include "cli/commands.h"
+#include "core/closest_match.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +22,20 @@ int main(int argc, char** argv) {
       bf::cli::add_trace_command(app),    bf::cli::add_walkthrough_command(app),
       bf::cli::add_diagnose_command(app), bf::cli::add_plot_command(app),     bf::cli::add_sweep_command(app),
   };
+  // CLI11 reads an unknown first word as a stray argument ("A subcommand is required"); name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto& command : commands) names.push_back(command.subcommand->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+      const std::string word = argv[1], best = bf::closest_match(word, names);
+      const bool close = bf::edit_distance(word, best) <= std::max<size_t>(2, word.size() / 3);
+      std::cerr << "bareformer: error: unknown command \"" << word << "\""
+                << (close ? " (did you mean \"" + best + "\"?)" : std::string()) << "; the commands are: " << list << "\n";
+      return 2;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   try {
     bf::configure_cpu_threads(0);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <filesystem>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -97,6 +99,23 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   if (dir_fd.get() < 0) fail("wrote '", path, "' but cannot open its directory to fsync it: ", os_error(errno));
   if (::fsync(dir_fd.get()) != 0 && errno != EINVAL)
     fail("wrote '", path, "' but fsync of its directory '", dir, "' failed: ", os_error(errno));
+}
+
+void remove_stale_temp_files(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    // ".NAME.tmp.PID.N": find the PID between the last ".tmp." and the final '.'.
+    const size_t tmp = name.rfind(".tmp.");
+    if (name.empty() || name[0] != '.' || tmp == std::string::npos || tmp == 0) continue;
+    const size_t pid_begin = tmp + 5, pid_end = name.find('.', pid_begin);
+    if (pid_end == std::string::npos || pid_end == pid_begin) continue;
+    const std::string pid_text = name.substr(pid_begin, pid_end - pid_begin);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    const bool alive = pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
+    if (!alive) std::filesystem::remove(entry.path(), ec);
+  }
 }
 
 std::string read_whole_file(const std::string& path) {

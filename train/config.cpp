@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/closest_match.h"
 #include "core/error.h"
 
 namespace bf {
@@ -223,21 +224,6 @@ const std::vector<Field>& schema() {
   return fields;
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 bool is_section(const std::string& path) {
   for (const Field& f : schema())
     if (f.path.size() > path.size() && f.path.compare(0, path.size(), path) == 0 && f.path[path.size()] == '.') return true;
@@ -265,17 +251,7 @@ std::vector<std::string> keys_under(const std::string& section) {
 
 [[noreturn]] void unknown_key(const std::string& source, const std::string& section, const std::string& key) {
   const std::string path = section.empty() ? key : section + "." + key;
-  std::string best;
-  size_t best_distance = std::numeric_limits<size_t>::max();
-  auto lower = [](std::string s) {
-    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
-  for (const std::string& candidate : keys_under(section)) {
-    // Case-insensitive first (b_ff -> b_FF), then exact spelling breaks ties.
-    size_t d = 2 * edit_distance(lower(key), lower(candidate)) + (edit_distance(key, candidate) > 0);
-    if (d < best_distance) best_distance = d, best = candidate;
-  }
+  const std::string best = closest_match(key, keys_under(section));
   std::string hint = best.empty() ? "" : " (did you mean \"" + (section.empty() ? best : section + "." + best) + "\"?)";
   fail(source, ": unknown key \"", path, "\"", hint);
 }
@@ -453,6 +429,13 @@ void apply_override(json& doc, const std::string& assignment) {
     node = &(*node)[key];
     start = dot + 1;
   }
+}
+
+Config parse_config_text(const std::string& text, const std::string& source) {
+  json doc;
+  const std::string not_json = parse_json_text(text, source, doc);
+  BF_CHECK(not_json.empty(), source, ": not valid JSON (", not_json, ")");
+  return parse_config(doc, source);
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {

@@ -61,6 +61,9 @@ struct Config {
 // Unknown keys are rejected with the closest valid key suggested; wrong types and out-of-range values
 // name their JSON path and what was expected; cross-field checks run last.
 Config parse_config(const nlohmann::json& doc, const std::string& source);
+// Parses config JSON text with the same strict reading as a config file (duplicate keys, nesting depth,
+// non-finite numbers refused); `source` prefixes every message. Checkpoint metadata goes through here.
+Config parse_config_text(const std::string& text, const std::string& source);
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // `--set model.block.b_FF=0.2`: the value is read as JSON when it parses as JSON, else as a string.

@@ -18,12 +18,22 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_up_to) : path_(path
     while (std::getline(in, line)) {
       auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (event.is_discarded()) continue;  // a line cut short by a crash
-      if (event.is_object() && event.value("step", int64_t(0)) <= keep_up_to) kept << line << '\n';
+      // A line that is not a step-numbered event (hand-edited, damaged) is dropped rather than trusted.
+      if (!event.is_object() || !event.contains("step") || !event["step"].is_number_integer() ||
+          event["step"].get<int64_t>() > keep_up_to)
+        continue;
+      kept << line << '\n';
+      if (event.contains("event") && event["event"].is_string()) ++kept_events_[event["event"].get<std::string>()];
     }
     write_file_atomically(path, kept.str());
   }
-  file_ = std::fopen(path.c_str(), "a");
+  file_ = std::fopen(path.c_str(), keep_up_to >= 0 ? "a" : "w");
   BF_CHECK(file_ != nullptr, path, ": cannot open the metrics file for appending (", std::strerror(errno), ")");
+}
+
+int64_t MetricsLog::kept_events(const std::string& kind) const {
+  auto it = kept_events_.find(kind);
+  return it == kept_events_.end() ? 0 : it->second;
 }
 
 MetricsLog::~MetricsLog() {

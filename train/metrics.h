@@ -8,7 +8,9 @@
 //           gamma, gains, value_beta_over_alpha}]}   (run.diag_every; -1 = not applicable)
 //   end    {step, elapsed_s}
 #pragma once
+#include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,17 +19,21 @@ namespace bf {
 
 class MetricsLog {
  public:
-  // Opens path for appending. When resuming from step `keep_up_to` (>= 0), first drops the lines of a
-  // crashed run written after that step, so every step appears once.
+  // A fresh run (keep_up_to < 0) starts the file empty: lines left by a run that died before its first
+  // checkpoint describe nothing that can be resumed. When resuming from step `keep_up_to` (>= 0), the
+  // lines written after that step by the crashed run are dropped, so every step appears once.
   MetricsLog(const std::string& path, int64_t keep_up_to = -1);
   ~MetricsLog();
   MetricsLog(const MetricsLog&) = delete;
   MetricsLog& operator=(const MetricsLog&) = delete;
   void write(const nlohmann::json& event);
+  // How many events of this kind ("skip", ...) were kept from before a resume.
+  int64_t kept_events(const std::string& kind) const;
 
  private:
   std::string path_;
   std::FILE* file_ = nullptr;
+  std::map<std::string, int64_t> kept_events_;
 };
 
 }  // namespace bf

@@ -80,9 +80,16 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   BF_CHECK(options.resume || !has_checkpoint, config.run.out_dir, " already holds a run (", ckpt,
            "); pass --resume to continue it, or choose another run.out_dir");
   BF_CHECK(!options.resume || has_checkpoint, "--resume: there is no checkpoint at ", ckpt, " to resume from");
+  remove_stale_temp_files(config.run.out_dir);  // half-written files of a process that was killed
 
   const TokenFile train_data = TokenFile::load(config.data.dir + "/train.bin");
   const TokenFile val_data = TokenFile::load(config.data.dir + "/val.bin");
+  // Checked now, not at the first evaluation: a run should not train for an hour and then fail.
+  BF_CHECK(val_data.size() >= int64_t(config.data.seq_len) + 1, val_data.path(), ": ", val_data.size(),
+           " tokens, too few for one validation window (data.seq_len ", config.data.seq_len, " needs ",
+           config.data.seq_len + 1, ")");
+  BF_CHECK(val_data.vocab_size() <= config.model.vocab_size, val_data.path(), ": token vocabulary ",
+           val_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
   BF_CHECK(train_data.vocab_size() <= config.model.vocab_size, train_data.path(), ": token vocabulary ",
            train_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
 
@@ -102,6 +109,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
 
   TrainSummary summary;
   summary.parameters = model.parameters().count();
+  summary.skipped_steps = metrics.kept_events("skip");
   metrics.write({{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume}});
   log << "training " << config.model.preset << ": " << summary.parameters << " parameters, " << config.run.steps
       << " steps of " << config.data.batch_size << " x " << config.data.seq_len << " tokens"

@@ -29,7 +29,7 @@ struct TrainSummary {
   double final_val_loss = 0;
   double final_val_bpb = 0;
   double tokens_per_s = 0;      // over the whole run (this process)
-  int64_t skipped_steps = 0;
+  int64_t skipped_steps = 0;   // over the whole run, resumes included
   std::vector<double> step_losses;  // loss of every step this process ran (tests compare resumes bitwise)
 };
 

@@ -7,8 +7,11 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "child_process.h"
 #include "train/atomic_file.h"
@@ -95,6 +98,29 @@ void make_run_files(const ScratchDir& dir) {
   "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
   "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
 })");
+}
+
+
+// A 2-layer pre_ln run of `steps` steps on the scratch corpus, trained in this process.
+bf::Config tiny_in_process_config(const ScratchDir& dir, const std::string& out, int steps) {
+  bf::Config c;
+  c.model = bf::preset_model("pre_ln");
+  c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
+  c.data.dir = dir / "data";
+  c.data.seq_len = 16, c.data.batch_size = 2;
+  c.run.steps = steps, c.run.log_every = 1, c.run.eval_every = 0, c.run.eval_batches = 1, c.run.threads = 1;
+  c.run.out_dir = dir / out;
+  return c;
+}
+
+std::vector<nlohmann::json> metrics_events(const std::string& run_dir, const std::string& kind) {
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(bf::read_whole_file(run_dir + "/metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["event"] == kind) events.push_back(event);
+  }
+  return events;
 }
 
 }  // namespace
@@ -193,7 +219,7 @@ TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin
       {train_on("out_of_vocab"), "bareformer: error: token file 'DIR/out_of_vocab/train.bin': token 0 at byte offset 32 has id 100, expected < vocab_size 100"},
       {train_on("big_vocab"), "bareformer: error: DIR/big_vocab/train.bin: token vocabulary 300 exceeds model.vocab_size = 256"},
       {train_on("missing"), "bareformer: error: token file 'DIR/missing/train.bin': cannot open for reading: No such file or directory"},
-      {train_on("short_val"), "bareformer: error: eval_window_starts: 5 tokens, too few for one window of seq_len 16 (needs 17)"},
+      {train_on("short_val"), "bareformer: error: DIR/short_val/val.bin: 5 tokens, too few for one validation window (data.seq_len 16 needs 17)"},
   });
 }
 
@@ -224,6 +250,15 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
       if (t.name == "tok_emb.weight") t.tensor = replacement;
     bf::save_safetensors(dir / (name + ".safetensors"), tensors, real.metadata);
   }
+  // The real checkpoint with hostile "config" metadata: the strict config reader, not plain JSON parsing.
+  for (const auto& [name, config_text] : std::vector<std::pair<std::string, std::string>>{
+           {"meta_huge", R"({"optim": {"lr": 1e999}})"},
+           {"meta_deep", R"({"model": {"n_layer": )" + std::string(100, '[') + std::string(100, ']') + "}}"},
+           {"meta_duplicate", R"({"model": {"n_layer": 2, "n_layer": 3}})"}}) {
+    std::map<std::string, std::string> metadata = real.metadata;
+    metadata["config"] = config_text;
+    bf::save_safetensors(dir / (name + ".safetensors"), real.tensors, metadata);
+  }
 
   check_rows(dir, {
       {{"eval", "DIR/missing.safetensors"}, "bareformer: error: cannot read 'DIR/missing.safetensors': No such file or directory (errno 2)"},
@@ -235,6 +270,9 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
       {{"eval", "DIR/plain.safetensors"}, "bareformer: error: DIR/plain.safetensors: not a bareformer checkpoint (metadata \"format\" is missing)"},
       {{"eval", "DIR/shape.safetensors"}, "bareformer: error: DIR/shape.safetensors: parameter \"tok_emb.weight\" has shape [256, 8], the model needs [256, 16]"},
       {{"sample", "DIR/dtype.safetensors", "--prompt", "def "}, "bareformer: error: DIR/dtype.safetensors: parameter \"tok_emb.weight\" is stored as i32"},
+      {{"eval", "DIR/meta_huge.safetensors"}, "bareformer: error: DIR/meta_huge.safetensors (metadata config): [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite"},
+      {{"eval", "DIR/meta_deep.safetensors"}, "bareformer: error: DIR/meta_deep.safetensors (metadata config): JSON nested more than 64 levels deep (a config has 3: model.block.b_FF)"},
+      {{"eval", "DIR/meta_duplicate.safetensors"}, "bareformer: error: DIR/meta_duplicate.safetensors (metadata config): duplicate key \"model.n_layer\" (JSON would keep only the last one; remove the other)"},
       {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: DIR/run/checkpoint.safetensors: parameter \"blocks.0.attn.v.alpha\" is missing (the checkpoint is of preset \"pre_ln\", the model is \"sas_p\")"},
       {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint's model section differs from this config's; resume needs the same model"},
   });
@@ -246,7 +284,8 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   check_rows(dir, {
       {{}, "A subcommand is required", 106},
-      {{"frobnicate"}, "A subcommand is required", 106},
+      {{"frobnicate"}, "bareformer: error: unknown command \"frobnicate\"; the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
+      {{"trian", "DIR/tiny.json"}, "bareformer: error: unknown command \"trian\" (did you mean \"train\"?); the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
       {{"train"}, "config is required", 106},
       {{"train", "DIR/tiny.json", "DIR/other.json"}, "The following argument was not expected: DIR/other.json", 109},
       {{"train", "DIR/tiny.json", "--bogus"}, "The following argument was not expected: --bogus", 109},
@@ -262,42 +301,69 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
   });
 }
 
+
 TEST_CASE("errors: skipped non-finite steps are recorded in metrics.jsonl (skip events, end.skipped_steps)") {
   ScratchDir dir("skip");
   make_run_files(dir);
-  bf::Config c;
-  c.model = bf::preset_model("pre_ln");
-  c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
-  c.data.dir = dir / "data";
-  c.data.seq_len = 16, c.data.batch_size = 2;
-  c.run.steps = 6, c.run.log_every = 1, c.run.eval_every = 0, c.run.eval_batches = 1, c.run.threads = 1;
-  c.run.out_dir = dir / "run_skip";
+  bf::Config c = tiny_in_process_config(dir, "run_skip", 6);
   c.run.skip_nonfinite_steps = true;
   std::ostringstream log;
   bf::TrainOptions options;
   options.progress = false;
   options.log = &log;
-  options.after_backward = [](int64_t step, bf::Gpt& model) {  // steps 3 and 5 (0-based 2 and 4) go bad
-    if (step == 2 || step == 4) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
+  options.after_backward = [](int64_t step, bf::Gpt& model) {  // steps 3, 5 and 7 (0-based 2, 4, 6) go bad
+    if (step == 2 || step == 4 || step == 6) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
   };
   const bf::TrainSummary s = bf::train(c, options);
   CHECK(s.skipped_steps == 2);
   CHECK(s.step_losses.size() == 4);
 
-  std::vector<nlohmann::json> skips, ends, trains;
-  std::istringstream lines(bf::read_whole_file(c.run.out_dir + "/metrics.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    const nlohmann::json event = nlohmann::json::parse(line);
-    if (event["event"] == "skip") skips.push_back(event);
-    if (event["event"] == "end") ends.push_back(event);
-    if (event["event"] == "train") trains.push_back(event);
-  }
+  const auto skips = metrics_events(c.run.out_dir, "skip"), ends = metrics_events(c.run.out_dir, "end");
   REQUIRE(skips.size() == 2);
   CHECK(skips[0]["step"] == 3);
   CHECK(skips[1]["step"] == 5);
   CHECK(skips[0]["reason"] == "the gradient of blocks.0.mlp.fc.weight is not finite");
   REQUIRE(ends.size() == 1);
   CHECK(ends[0]["skipped_steps"] == 2);
-  CHECK(trains.size() == 4);  // a skipped step logs no loss
+  CHECK(metrics_events(c.run.out_dir, "train").size() == 4);  // a skipped step logs no loss
   CHECK(log.str().find("step 3: skipped, the gradient of blocks.0.mlp.fc.weight is not finite") != std::string::npos);
+
+  SUBCASE("skipped_steps counts the skips before a resume too") {
+    bf::Config longer = c;
+    longer.run.steps = 8;
+    options.resume = true;
+    const bf::TrainSummary resumed = bf::train(longer, options);
+    CHECK(resumed.skipped_steps == 3);
+    const auto all_ends = metrics_events(c.run.out_dir, "end");
+    REQUIRE(all_ends.size() == 2);
+    CHECK(all_ends[1]["skipped_steps"] == 3);
+    CHECK(metrics_events(c.run.out_dir, "skip").size() == 3);
+  }
+}
+
+TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files of killed processes") {
+  ScratchDir dir("fresh");
+  make_run_files(dir);
+  const bf::Config c = tiny_in_process_config(dir, "run", 2);
+  // What a run killed before its first checkpoint leaves behind: metrics lines and a half-written file.
+  fs::create_directories(c.run.out_dir);
+  write_file(c.run.out_dir + "/metrics.jsonl", "{\"event\": \"train\", \"step\": 1, \"loss\": 99}\n{\"event\": \"tr");
+  const std::string dead = c.run.out_dir + "/.checkpoint.safetensors.tmp.999999999.0";  // above any pid_max
+  const std::string live = c.run.out_dir + "/.checkpoint.safetensors.tmp." + std::to_string(::getpid()) + ".7";
+  const std::string other = c.run.out_dir + "/.notes.tmp.txt";  // not ours: no PID where ours have one
+  write_file(dead, "partial");
+  write_file(live, "being written");
+  write_file(other, "user file");
+  bf::TrainOptions options;
+  options.progress = false;
+  std::ostringstream log;
+  options.log = &log;
+  bf::train(c, options);
+  const std::string metrics = bf::read_whole_file(c.run.out_dir + "/metrics.jsonl");
+  CHECK(metrics.find("\"loss\": 99") == std::string::npos);
+  CHECK(metrics.find("\"loss\":99") == std::string::npos);
+  CHECK(metrics_events(c.run.out_dir, "train").size() == 2);
+  CHECK_FALSE(fs::exists(dead));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other));
 }
