@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch.h"
+
 namespace bf::test {
 
 struct ChildOptions {
@@ -61,13 +63,6 @@ inline int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct ChildResult {
   int status = 0;
   std::string output;  // stdout + stderr
@@ -81,23 +76,8 @@ inline ChildResult run_bareformer(const std::vector<std::string>& args, const st
   options.file_size_limit = file_size_limit;
   ChildResult r;
   r.status = wait_for(start_bareformer(args, options));
-  r.output = read_text(scratch);
+  r.output = read_bytes(scratch);
   return r;
 }
-
-// A fresh folder under the system temp dir, removed with everything in it when the test ends.
-struct ScratchDir {
-  std::filesystem::path path;
-  explicit ScratchDir(const std::string& tag) {
-    path = std::filesystem::temp_directory_path() / ("bf_" + tag + "_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 }  // namespace bf::test

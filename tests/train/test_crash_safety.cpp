@@ -136,7 +136,7 @@ TEST_CASE("crash safety: SIGKILL at random moments, then --resume, ends bitwise 
       }
       const int status = bf::test::wait_for(pid);
       if (status == 0) break;  // completed before the kill arrived
-      INFO(bf::test::read_text(options.output_path));
+      INFO(bf::test::read_bytes(options.output_path));
       REQUIRE(status == 128 + SIGKILL);
       ++kills;
       // Whatever the moment, the checkpoint on disk is a whole one: it loads, and it is one of the

@@ -24,12 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using bf::test::ScratchDir;
-
-void write_file(const std::string& path, const std::string& bytes) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using bf::test::write_bytes;
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
@@ -45,7 +40,7 @@ struct Row {
 };
 
 const std::string& errors_page() {
-  static const std::string page = bf::test::read_text(std::string(BF_SOURCE_DIR) + "/docs/errors.md");
+  static const std::string page = bf::test::read_bytes(std::string(BF_SOURCE_DIR) + "/docs/errors.md");
   return page;
 }
 
@@ -93,7 +88,7 @@ void make_run_files(const ScratchDir& dir) {
   fs::create_directories(dir.path / "data");
   bf::write_token_file(dir / "data/train.bin", 256, text);
   bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
-  write_file(dir / "tiny.json", R"({
+  write_bytes(dir / "tiny.json", R"({
   "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
   "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
   "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
@@ -147,7 +142,7 @@ TEST_CASE("errors: config files and --set (bareformer describe CONFIG)") {
       {"cross_field.json", R"({"model": {"d_model": 30, "n_head": 4}})"},
       {"ok.json", R"({"model": {"n_layer": 2}})"},
   };
-  for (const auto& [name, text] : files) write_file(dir / name, text);
+  for (const auto& [name, text] : files) write_bytes(dir / name, text);
   fs::create_directories(dir / "a_directory.json");
   check_rows(dir, {
       {{"describe", "DIR/unknown_key.json"}, R"(bareformer: error: DIR/unknown_key.json: unknown key "model.n_layers" (did you mean "model.n_layer"?))"},
@@ -184,7 +179,7 @@ TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin
   make_run_files(dir);
   const std::string good = bf::read_whole_file(dir / "data/train.bin");
   auto data_dir = [&](const std::string& name, const std::string& train_bytes) {
-    write_file(dir / (name + "/train.bin"), train_bytes);
+    write_bytes(dir / (name + "/train.bin"), train_bytes);
     fs::copy_file(dir / "data/val.bin", dir / (name + "/val.bin"));
   };
   data_dir("empty", "");
@@ -233,13 +228,13 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
   const std::string f32x2 = R"("dtype":"F32","shape":[2])";
   const std::string eight(8, '\0');
   const std::string valid = safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[0,8]}})", eight);
-  write_file(dir / "truncated.safetensors", valid.substr(0, valid.size() - 3));
-  write_file(dir / "header_overflow.safetensors", std::string(8, '\xff') + "{}");
-  write_file(dir / "header_past_end.safetensors", safetensors_file("{}").substr(0, 8) + "{");
-  write_file(dir / "overlap.safetensors",
+  write_bytes(dir / "truncated.safetensors", valid.substr(0, valid.size() - 3));
+  write_bytes(dir / "header_overflow.safetensors", std::string(8, '\xff') + "{}");
+  write_bytes(dir / "header_past_end.safetensors", safetensors_file("{}").substr(0, 8) + "{");
+  write_bytes(dir / "overlap.safetensors",
              safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[0,8]},"b":{"dtype":"I32","shape":[1],"data_offsets":[4,8]}})", eight));
-  write_file(dir / "out_of_range.safetensors", safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[4,12]}})", eight));
-  write_file(dir / "plain.safetensors", valid);  // a valid safetensors file, not a bareformer checkpoint
+  write_bytes(dir / "out_of_range.safetensors", safetensors_file("{\"a\":{" + f32x2 + R"(,"data_offsets":[4,12]}})", eight));
+  write_bytes(dir / "plain.safetensors", valid);  // a valid safetensors file, not a bareformer checkpoint
   // From the real checkpoint: one parameter with another shape, one stored as integers.
   bf::SafetensorsContents real = bf::load_safetensors(ckpt);
   for (const auto& [name, replacement] :
@@ -347,13 +342,13 @@ TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files
   const bf::Config c = tiny_in_process_config(dir, "run", 2);
   // What a run killed before its first checkpoint leaves behind: metrics lines and a half-written file.
   fs::create_directories(c.run.out_dir);
-  write_file(c.run.out_dir + "/metrics.jsonl", "{\"event\": \"train\", \"step\": 1, \"loss\": 99}\n{\"event\": \"tr");
+  write_bytes(c.run.out_dir + "/metrics.jsonl", "{\"event\": \"train\", \"step\": 1, \"loss\": 99}\n{\"event\": \"tr");
   const std::string dead = c.run.out_dir + "/.checkpoint.safetensors.tmp.999999999.0";  // above any pid_max
   const std::string live = c.run.out_dir + "/.checkpoint.safetensors.tmp." + std::to_string(::getpid()) + ".7";
   const std::string other = c.run.out_dir + "/.notes.tmp.txt";  // not ours: no PID where ours have one
-  write_file(dead, "partial");
-  write_file(live, "being written");
-  write_file(other, "user file");
+  write_bytes(dead, "partial");
+  write_bytes(live, "being written");
+  write_bytes(other, "user file");
   bf::TrainOptions options;
   options.progress = false;
   std::ostringstream log;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "train/atomic_file.h"
+#include "scratch.h"
 #include "train/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -21,6 +22,9 @@ using bf::NamedTensor;
 using bf::Tensor;
 
 namespace {
+
+using bf::test::ScratchDir;
+using bf::test::write_bytes;
 
 // The message of the bf::Error that `fn` throws, or a marker string when it throws nothing.
 template <class Fn>
@@ -74,34 +78,6 @@ void check_same(const std::vector<NamedTensor>& expected, const std::vector<Name
   }
 }
 
-// A fresh directory under the system temp directory, removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("bf_test_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path, ignored);
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
-
-void write_plain(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 }  // namespace
 
 TEST_CASE("safetensors: round trip is bitwise, in the given order, with and without metadata") {
@@ -124,7 +100,7 @@ TEST_CASE("safetensors: round trip is bitwise, in the given order, with and with
     CHECK(back.metadata.at("k") == "v");
   }
   SUBCASE("through a file") {
-    TempDir dir;
+    ScratchDir dir("safetensors");
     const std::string path = (dir.path / "ckpt.safetensors").string();
     bf::save_safetensors(path, tensors, {{"step", "7"}});
     const bf::SafetensorsContents back = bf::load_safetensors(path);
@@ -316,7 +292,7 @@ TEST_CASE("safetensors: any single corrupted byte is decoded or rejected, never 
 }
 
 TEST_CASE("read_whole_file: names the path when it cannot read") {
-  TempDir dir;
+  ScratchDir dir("safetensors");
   const std::string missing = (dir.path / "nope.safetensors").string();
   const std::string message = error_of([&] { bf::read_whole_file(missing); });
   CHECK(message.find(missing) != std::string::npos);
@@ -326,7 +302,7 @@ TEST_CASE("read_whole_file: names the path when it cannot read") {
 }
 
 TEST_CASE("write_file_atomically: replaces content, leaves no temp files") {
-  TempDir dir;
+  ScratchDir dir("safetensors");
   const fs::path path = dir.path / "state.bin";
   bf::write_file_atomically(path.string(), "first");
   CHECK(bf::read_whole_file(path.string()) == "first");
@@ -339,9 +315,9 @@ TEST_CASE("write_file_atomically: replaces content, leaves no temp files") {
 }
 
 TEST_CASE("write_file_atomically: an unwritable destination is an error and the old file survives") {
-  TempDir dir;
+  ScratchDir dir("safetensors");
   const fs::path existing = dir.path / "keep.bin";
-  write_plain(existing, "precious");
+  write_bytes(existing, "precious");
 
   SUBCASE("parent is a regular file (fails even for root)") {
     const std::string path = (existing / "child.bin").string();
@@ -374,9 +350,9 @@ TEST_CASE("write_file_atomically: a short write (as on a full disk) is an error 
   // A real full disk cannot be arranged in a test; RLIMIT_FSIZE makes write() stop short of the limit
   // and then fail (EFBIG), the same path through the code as ENOSPC. SIGXFSZ would kill the process,
   // so it is ignored while the limit is in place.
-  TempDir dir;
+  ScratchDir dir("safetensors");
   const fs::path path = dir.path / "ckpt.safetensors";
-  write_plain(path, "old checkpoint");
+  write_bytes(path, "old checkpoint");
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
   rlimit small = saved;
