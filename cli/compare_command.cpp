@@ -1,15 +1,30 @@
 // `bareformer compare RUN_DIR...`: one row per run from its metrics.jsonl: parameters, tokens/s, final
 // train and validation loss, bits per byte.  `bareformer plot RUN_DIR... [--out DIR]`: loss against step
-// and against wall-clock time, one line per run, as SVG files.
+// and against wall-clock time, one line per run, as SVG files, and the signal-propagation diagnostics of
+// runs that logged them (train/diag_plots.h).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
 #include "train/atomic_file.h"
+#include "train/diag_plots.h"
 #include "train/run_record.h"
 #include "train/svg_plot.h"
 
 namespace bf::cli {
+namespace {
+
+// A run's legend entry: the last two parts of its folder (runs/sweeps/x/sas_p/seed0 -> sas_p/seed0), which
+// fit the legend and still tell sweep runs apart.
+std::string legend_name(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();
+  const std::string last = p.filename().string(), parent = p.parent_path().filename().string();
+  return parent.empty() || parent == "." || parent == ".." ? last : parent + "/" + last;
+}
+
+}  // namespace
 
 Command add_compare_command(CLI::App& app) {
   auto dirs = std::make_shared<std::vector<std::string>>();
@@ -33,20 +48,24 @@ Command add_plot_command(CLI::App& app) {
     std::string out = ".";
   };
   auto opt = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("plot", "Loss curves of runs as SVG (against step and against wall-clock time)");
+  CLI::App* sub = app.add_subcommand("plot", "Loss curves of runs as SVG (against step and wall-clock time), and their diagnostics (run.diag_every)");
   sub->add_option("runs", opt->dirs, "Run folders")->required();
-  sub->add_option("--out", opt->out, "Folder for loss_vs_step.svg and loss_vs_time.svg");
+  sub->add_option("--out", opt->out, "Folder for loss_vs_step.svg, loss_vs_time.svg and diag_*.svg");
   return {sub, [opt]() {
             std::vector<PlotSeries> by_step, by_time;
+            std::vector<DiagGroup> diag_groups;
             for (const std::string& dir : opt->dirs) {
               const RunRecord r = read_run(dir);
-              by_step.push_back({dir, r.train_step, r.train_loss, {}, {}});
-              by_time.push_back({dir, r.train_elapsed_s, r.train_loss, {}, {}});
+              diag_groups.push_back({legend_name(dir), {r}});
+              by_step.push_back({legend_name(dir), r.train_step, r.train_loss, {}, {}});
+              by_time.push_back({legend_name(dir), r.train_elapsed_s, r.train_loss, {}, {}});
             }
             write_file_atomically(opt->out + "/loss_vs_step.svg", render_svg_plot("train loss", "step", "loss (nats)", by_step));
             write_file_atomically(opt->out + "/loss_vs_time.svg",
                                   render_svg_plot("train loss", "wall-clock seconds", "loss (nats)", by_time));
             std::printf("wrote %s/loss_vs_step.svg and %s/loss_vs_time.svg\n", opt->out.c_str(), opt->out.c_str());
+            for (const std::string& f : write_diagnostic_plots(opt->out, diag_groups))
+              std::printf("wrote %s/%s\n", opt->out.c_str(), f.c_str());
             return 0;
           }};
 }

@@ -19,6 +19,41 @@ double RunRecord::first_step_at_or_below(double target) const {
   return NAN;
 }
 
+DiagSnapshot diag_snapshot_from_event(const nlohmann::json& event) {
+  DiagSnapshot snap;
+  snap.step = event.value("step", 0.0);
+  if (!event.contains("layers") || !event["layers"].is_array()) return snap;
+  const auto& layers = event["layers"];
+  const size_t n = layers.size();
+  auto slot = [&](const std::string& quantity) -> std::vector<double>& {
+    auto [it, fresh] = snap.values.try_emplace(quantity, n, NAN);
+    return it->second;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const auto& layer = layers[i];
+    if (!layer.is_object()) continue;
+    snap.layers.resize(n);
+    snap.layers[i] = layer.value("name", "layer " + std::to_string(i));
+    // Scalars: -1 is the trainer's "not applicable" (every real one of these is >= 0).
+    // (A token cosine may be negative, but a mean over pairs is never exactly -1.)
+    for (const std::string q : {"activation_rms", "token_cosine", "attention_entropy", "grad_norm", "value_beta_over_alpha"}) {
+      const double v = layer.value(q, -1.0);
+      slot(q)[i] = (q == "token_cosine" ? v == -1.0 : v < 0) ? NAN : v;
+    }
+    // Per-head gains: the mean over heads.
+    for (const char* q : {"alpha", "beta", "gamma"}) {
+      if (!layer.contains(q) || !layer[q].is_array() || layer[q].empty()) continue;
+      double sum = 0;
+      for (const auto& h : layer[q]) sum += h.is_number() ? h.get<double>() : NAN;
+      slot(q)[i] = sum / double(layer[q].size());
+    }
+    if (layer.contains("gains") && layer["gains"].is_object())
+      for (auto it = layer["gains"].begin(); it != layer["gains"].end(); ++it)
+        if (it.value().is_number()) slot("gain " + it.key())[i] = it.value().get<double>();
+  }
+  return snap;
+}
+
 RunRecord read_run(const std::string& dir) {
   RunRecord run;
   run.dir = dir;
@@ -35,18 +70,26 @@ RunRecord read_run(const std::string& dir) {
   while (std::getline(in, line)) {
     auto e = nlohmann::json::parse(line, nullptr, false);
     if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
-    const std::string kind = e.value("event", "");
-    if (kind == "start") run.params = e.value("params", 0LL);
-    if (kind == "train") {
-      run.train_step.push_back(e.value("step", 0.0));
-      run.train_loss.push_back(e.value("loss", NAN));
-      run.train_elapsed_s.push_back(e.value("elapsed_s", 0.0));
-      tps_sum += e.value("tokens_per_s", 0.0);
-    }
-    if (kind == "eval") {
-      run.eval_step.push_back(e.value("step", 0.0));
-      run.val_loss.push_back(e.value("val_loss", NAN));
-      run.val_bpb.push_back(e.value("val_bpb", NAN));
+    try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
+      const std::string kind = e.value("event", "");
+      if (kind == "start") run.params = e.value("params", 0LL);
+      if (kind == "train") {
+        const double step = e.value("step", 0.0), loss = e.value("loss", NAN), elapsed = e.value("elapsed_s", 0.0),
+                     tps = e.value("tokens_per_s", 0.0);
+        run.train_step.push_back(step);
+        run.train_loss.push_back(loss);
+        run.train_elapsed_s.push_back(elapsed);
+        tps_sum += tps;
+      }
+      if (kind == "eval") {
+        const double step = e.value("step", 0.0), loss = e.value("val_loss", NAN), bpb = e.value("val_bpb", NAN);
+        run.eval_step.push_back(step);
+        run.val_loss.push_back(loss);
+        run.val_bpb.push_back(bpb);
+      }
+      if (kind == "diag") run.diagnostics.push_back(diag_snapshot_from_event(e));
+    } catch (const nlohmann::json::exception&) {
+      continue;
     }
   }
   if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());

@@ -1,10 +1,22 @@
 // A finished (or running) run read back from its folder: metrics.jsonl and config.json. The compare,
 // plot and sweep-report commands all read runs through this.
 #pragma once
+#include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 namespace bf {
+
+// One "diag" event of metrics.jsonl: per layer (embed, blocks.0, ...), each quantity, NaN where it does
+// not apply. Quantities: activation_rms, token_cosine, attention_entropy, grad_norm,
+// value_beta_over_alpha, alpha / beta / gamma (the shaped-attention gains, mean over heads) and
+// "gain NAME" for each block gain (a_SA, b_SA, a_FF, b_FF).
+struct DiagSnapshot {
+  double step = 0;
+  std::vector<std::string> layers;
+  std::map<std::string, std::vector<double>> values;  // quantity -> one value per layer
+};
 
 struct RunRecord {
   std::string dir;
@@ -12,6 +24,7 @@ struct RunRecord {
   long long params = 0;
   std::vector<double> train_step, train_loss, train_elapsed_s;  // one entry per "train" event
   std::vector<double> eval_step, val_loss, val_bpb;             // one entry per "eval" event
+  std::vector<DiagSnapshot> diagnostics;                      // one entry per "diag" event
   double mean_tokens_per_s = 0;
   double final_train_loss() const;  // NaN when no train event
   double final_val_loss() const;
@@ -19,6 +32,9 @@ struct RunRecord {
   double first_step_at_or_below(double target_loss) const;  // NaN when never reached
 };
 
-RunRecord read_run(const std::string& dir);  // bf::Error naming the file when metrics.jsonl is missing
+// bf::Error naming the file when metrics.jsonl is missing; lines that are not well-formed events (cut short
+// by a crash, hand-edited) are skipped.
+RunRecord read_run(const std::string& dir);
+DiagSnapshot diag_snapshot_from_event(const nlohmann::json& event);  // a "diag" event's object
 
 }  // namespace bf

@@ -93,6 +93,11 @@ std::string render_svg_plot(const std::string& title, const std::string& x_label
     for (size_t i = 0; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i])) out << px(s.x[i]) << ',' << py(s.y[i]) << ' ';
     out << "\"/>\n";
+    // Markers where points are few (per-layer plots, diagnostics every few hundred steps).
+    if (s.x.size() <= 16)
+      for (size_t i = 0; i < s.x.size(); ++i)
+        if (std::isfinite(s.y[i]))
+          out << "<circle cx=\"" << px(s.x[i]) << "\" cy=\"" << py(s.y[i]) << "\" r=\"2.5\" fill=\"" << kColors[k % 8] << "\"/>\n";
     std::snprintf(buf, sizeof buf,
                   "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"3\"/>"
                   "<text x=\"%g\" y=\"%g\">%s</text>\n",

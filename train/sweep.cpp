@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "train/atomic_file.h"
 #include "train/checkpoint.h"
+#include "train/diag_plots.h"
 #include "train/run_record.h"
 #include "train/svg_plot.h"
 #include "train/trainer.h"
@@ -85,7 +86,7 @@ SweepSpec load_sweep(const std::string& path) {
   json doc;
   try {
     doc = json::parse(read_whole_file(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number such as 1e999
     fail(path, ": not valid JSON (", e.what(), ")");
   }
   BF_CHECK(doc.is_object(), path, ": a sweep must be a JSON object");
@@ -183,6 +184,7 @@ std::string write_sweep_report(const SweepSpec& spec) {
   if (std::isfinite(spec.target_loss)) md << " steps to train loss " << spec.target_loss << " |";
   md << " runs |\n|---|---|---|---|---|---|---|" << (std::isfinite(spec.target_loss) ? "---|" : "") << "---|\n";
   std::vector<PlotSeries> by_step, by_time;
+  std::vector<DiagGroup> diag_groups;
   for (const SweepVariant& v : spec.variants) {
     std::vector<RunRecord> runs;
     for (uint64_t seed : spec.seeds) {
@@ -211,6 +213,7 @@ std::string write_sweep_report(const SweepSpec& spec) {
     md << " " << runs.size() << " |\n";
     by_step.push_back(band(v.name, runs, false));
     by_time.push_back(band(v.name, runs, true));
+    diag_groups.push_back({v.name, runs});
   }
   md << "\n![train loss against step](loss_vs_step.svg)\n\n![train loss against wall-clock time](loss_vs_time.svg)\n";
   std::filesystem::create_directories(spec.out_dir);
@@ -218,6 +221,12 @@ std::string write_sweep_report(const SweepSpec& spec) {
                         render_svg_plot(spec.name + ": train loss (mean, band = min..max over seeds)", "step", "loss (nats)", by_step));
   write_file_atomically(spec.out_dir + "/loss_vs_time.svg",
                         render_svg_plot(spec.name + ": train loss against wall-clock time", "seconds", "loss (nats)", by_time));
+  const std::vector<std::string> diag_files = write_diagnostic_plots(spec.out_dir, diag_groups);
+  if (!diag_files.empty()) {
+    md << "\n## Signal propagation (run.diag_every)\n\nPer layer at the last diagnostic step, and the deepest layer's "
+          "value during training (mean over seeds, band = min..max):\n\n";
+    for (const std::string& f : diag_files) md << "- [" << f << "](" << f << ")\n";
+  }
   write_file_atomically(spec.out_dir + "/report.md", md.str());
   return md.str();
 }

@@ -38,8 +38,8 @@ struct SweepOutcome {
 std::string run_directory(const SweepSpec& spec, const SweepVariant& variant, uint64_t seed);
 SweepOutcome run_sweep(const SweepSpec& spec, std::ostream& log, bool progress = true);
 
-// Writes out_dir/report.md, loss_vs_step.svg and loss_vs_time.svg from the runs' metrics; returns the
-// report's text.
+// Writes out_dir/report.md, loss_vs_step.svg, loss_vs_time.svg and the diagnostics plots (diag_*.svg,
+// when the runs logged diagnostics) from the runs' metrics; returns the report's text.
 std::string write_sweep_report(const SweepSpec& spec);
 
 }  // namespace bf
