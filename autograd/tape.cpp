@@ -1,5 +1,8 @@
 #include "autograd/tape.h"
 
+#include <chrono>
+
+#include "autograd/op_profile.h"
 #include "backends/kernels.h"
 
 namespace bf {
@@ -48,6 +51,7 @@ Tensor record(const char* op, std::vector<Tensor> inputs, Tensor output, Backwar
   out.tape_generation = g_tape.generation;
   g_tape.entries.push_back(
       TapeEntry{op, g_tape.scope, std::move(inputs), output, std::move(backward), cost.flops, cost.saved_bytes});
+  if (op_profiling()) op_profile_forward(op);
   return output;
 }
 
@@ -88,7 +92,13 @@ void backward(const Tensor& output, const Tensor& grad_output) {
     TensorImpl& produced = it->output.impl();
     if (!produced.grad) continue;
     Tensor grad_output_of_op(produced.grad);
-    it->backward(grad_output_of_op);
+    if (op_profiling()) {
+      const auto start = std::chrono::steady_clock::now();
+      it->backward(grad_output_of_op);
+      op_profile_backward(it->op, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    } else {
+      it->backward(grad_output_of_op);
+    }
     produced.grad.reset();
   }
   free_recording();

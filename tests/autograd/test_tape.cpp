@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "../backends/naive.h"
+#include "autograd/op_profile.h"
 #include "autograd/ops.h"
 #include "autograd/tape.h"
 
@@ -287,4 +288,43 @@ TEST_CASE("backward on a leaf output accumulates onto its existing gradient") {
   CHECK(x.grad().item() == 1.0);
   bf::backward(x);
   CHECK(x.grad().item() == 2.0);
+}
+
+TEST_CASE("the op profile counts each recorded op's forward calls and times its backward; off records nothing") {
+  FreshTape fresh;
+  bf::Rng rng(202);
+  Tensor x = param({4, 3}, rng);
+  Tensor w = param({3, 5}, rng);
+  bf::op_profile_reset();
+  bf::set_op_profiling(true);
+  bf::op_profile_mark();
+  Tensor loss = bf::sum_all(bf::relu(bf::matmul(x, w)));
+  bf::backward(loss);
+  bf::op_profile_add("optimizer", 0.25);
+  bf::set_op_profiling(false);
+  std::vector<bf::OpTime> table = bf::op_profile_table();
+  auto find = [&](const std::string& op) -> const bf::OpTime* {
+    for (const bf::OpTime& t : table)
+      if (t.op == op) return &t;
+    return nullptr;
+  };
+  for (const char* op : {"matmul", "relu", "reshape", "sum"}) {  // sum_all = sum(reshape(x))
+    INFO(op);
+    const bf::OpTime* t = find(op);
+    REQUIRE(t != nullptr);
+    CHECK(t->calls == 1);
+    CHECK(t->forward_s >= 0);
+    CHECK(t->backward_s >= 0);
+  }
+  REQUIRE(find("optimizer") != nullptr);
+  CHECK(table.front().op == "optimizer");  // 0.25 s: far above the rest, so first in the sorted table
+  CHECK(find("optimizer")->backward_s == 0);
+
+  // Profiling off: nothing more is counted.
+  Tensor again = bf::sum_all(bf::relu(bf::matmul(x, w)));
+  bf::backward(again);
+  table = bf::op_profile_table();
+  CHECK(find("matmul")->calls == 1);
+  bf::op_profile_reset();
+  CHECK(bf::op_profile_table().empty());
 }

@@ -1,0 +1,111 @@
+// bench_op_profile: where a training step's time goes, op by op (autograd/op_profile.h), for one size and
+// preset of bench_train_step. Prints per op: forward calls per step, forward and backward ms per step,
+// and the share of the step; then the matrix-product share (matmul + linear, forward and backward).
+//
+//   bench_op_profile [--size tiny|small|medium] [--preset NAME] [--steps N] [--warmup W] [--threads T]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "autograd/op_profile.h"
+#include "autograd/tape.h"
+#include "backends/kernels.h"
+#include "nn/gpt.h"
+#include "train/optimizer.h"
+
+using namespace bf;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Size {
+  const char* name;
+  int layers, d, heads, t, batch;
+};
+const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8}, {"small", 6, 256, 4, 128, 16}, {"medium", 8, 512, 8, 256, 8}};
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  prefer_passive_openmp_wait(argv);
+  std::string size_name = "small", preset = "pre_ln";
+  int steps = 5, warmup = 2, threads = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--size") size_name = value;
+    else if (flag == "--preset") preset = value;
+    else if (flag == "--steps") steps = std::stoi(value);
+    else if (flag == "--warmup") warmup = std::stoi(value);
+    else if (flag == "--threads") threads = std::stoi(value);
+    else {
+      std::fprintf(stderr, "usage: bench_op_profile [--size tiny|small|medium] [--preset NAME] [--steps N] [--warmup W] [--threads T]\n");
+      return 2;
+    }
+  }
+  const Size* size = nullptr;
+  for (const Size& s : kSizes)
+    if (size_name == s.name) size = &s;
+  if (!size || steps < 1) {
+    std::fprintf(stderr, "bench_op_profile: unknown size \"%s\" or steps < 1\n", size_name.c_str());
+    return 2;
+  }
+  configure_cpu_threads(threads);
+
+  ModelConfig config = preset_model(preset);
+  config.n_layer = size->layers, config.d_model = size->d, config.n_head = size->heads;
+  config.vocab_size = 256, config.max_seq_len = size->t;
+  Gpt model(config, 0);
+  OptimConfig optim;
+  Optimizer optimizer(optim, model.parameters());
+  Rng rng(1);
+  std::vector<int32_t> in, out;
+  for (int i = 0; i < size->batch * size->t; ++i) {
+    in.push_back(static_cast<int32_t>(rng.below(256)));
+    out.push_back(static_cast<int32_t>(rng.below(256)));
+  }
+  const Tensor tokens = Tensor::from_vector(in, Shape{size->batch, size->t});
+  const Tensor targets = Tensor::from_vector(out, Shape{size->batch, size->t});
+
+  double step_s = 0;
+  for (int step = 0; step < warmup + steps; ++step) {
+    const bool timed = step >= warmup;
+    set_op_profiling(timed);
+    const auto t0 = Clock::now();
+    op_profile_mark();
+    model.parameters().zero_grad();
+    if (timed) op_profile_add("zero_grad", since(t0));
+    Tensor loss = model.loss(tokens, targets);
+    op_profile_mark();  // the backward starts here
+    backward(loss);
+    auto t1 = Clock::now();
+    const GradientReport grads = gradient_norm(model.parameters());
+    if (timed) op_profile_add("gradient norm", since(t1));
+    t1 = Clock::now();
+    optimizer.step(optim.lr, grads.norm > optim.grad_clip ? optim.grad_clip / (grads.norm + 1e-6) : 1.0);
+    if (timed) op_profile_add("adamw", since(t1));
+    if (timed) step_s += since(t0);
+  }
+  set_op_profiling(false);
+
+  const double per_step = 1e3 / steps;
+  std::printf("# bench_op_profile %s %s: %d threads, %d steps after %d warm-up, %.1f ms per step\n", size->name,
+              preset.c_str(), cpu_threads(), steps, warmup, step_s * per_step);
+  std::printf("%-16s %9s %10s %10s %10s %7s\n", "op", "calls", "fwd_ms", "bwd_ms", "total_ms", "share");
+  double attributed = 0, gemm = 0;
+  for (const OpTime& t : op_profile_table()) {
+    const double total = t.forward_s + t.backward_s;
+    attributed += total;
+    if (t.op == "matmul" || t.op == "linear") gemm += total;
+    std::printf("%-16s %9.1f %10.2f %10.2f %10.2f %6.1f%%\n", t.op.c_str(), double(t.calls) / steps,
+                t.forward_s * per_step, t.backward_s * per_step, total * per_step, 100 * total / step_s);
+  }
+  std::printf("%-16s %9s %10s %10s %10.2f %6.1f%%\n", "(unattributed)", "", "", "", (step_s - attributed) * per_step,
+              100 * (step_s - attributed) / step_s);
+  std::printf("matrix products (matmul + linear, forward and backward): %.1f%% of the step\n", 100 * gemm / step_s);
+  return 0;
+}
