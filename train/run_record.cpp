@@ -72,7 +72,8 @@ RunRecord read_run(const std::string& dir) {
     if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
     try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
       const std::string kind = e.value("event", "");
-      if (kind == "start") run.params = e.value("params", 0LL);
+      if (kind == "start") run.params = e.value("params", 0LL), run.finished = false;
+      if (kind == "end") run.finished = true;
       if (kind == "train") {
         const double step = e.value("step", 0.0), loss = e.value("loss", NAN), elapsed = e.value("elapsed_s", 0.0),
                      tps = e.value("tokens_per_s", 0.0);

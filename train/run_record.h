@@ -26,6 +26,7 @@ struct RunRecord {
   std::vector<double> eval_step, val_loss, val_bpb;             // one entry per "eval" event
   std::vector<DiagSnapshot> diagnostics;                      // one entry per "diag" event
   double mean_tokens_per_s = 0;
+  bool finished = false;  // an "end" event after the last "start": not running, not killed mid-way
   double final_train_loss() const;  // NaN when no train event
   double final_val_loss() const;
   double final_val_bpb() const;

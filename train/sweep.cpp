@@ -52,10 +52,11 @@ Stats stats_of(const std::vector<double>& values) {
   return s;
 }
 
-std::string format_stats(const Stats& s, const char* format = "%.4f") {
+// "mean ± std"; `mean_format` may differ from the std's (a signed difference: "%+.4f").
+std::string format_stats(const Stats& s, const char* format = "%.4f", const char* mean_format = nullptr) {
   if (s.count == 0) return "-";
   char mean[32], sd[32];
-  std::snprintf(mean, sizeof mean, format, s.mean);
+  std::snprintf(mean, sizeof mean, mean_format ? mean_format : format, s.mean);
   std::snprintf(sd, sizeof sd, format, s.stddev);
   return std::string(mean) + " ± " + sd;
 }
@@ -78,6 +79,36 @@ PlotSeries band(const std::string& name, const std::vector<RunRecord>& runs, boo
     s.hi.push_back(hi);
   }
   return s;
+}
+
+// Differences from the first variant, seed by seed. Runs with the same seed see the same batches in the
+// same order (the sampler is seeded from run.seed), so a per-seed difference cancels the data-order
+// noise that both runs share; its spread over seeds says whether a gap is larger than the noise.
+std::string paired_table(const SweepSpec& spec) {
+  if (spec.variants.size() < 2) return "";
+  const SweepVariant& first = spec.variants.front();
+  std::ostringstream md;
+  md << "\nPaired with `" << first.name << "` (the same seed trains on the same batches): each value is the "
+     << "mean ± sample std over seeds of (variant - " << first.name << ") for the same seed; tokens/s as a ratio.\n\n"
+     << "| variant | Δ final val loss | Δ final train loss | tokens/s ratio | seeds paired |\n|---|---|---|---|---|\n";
+  for (size_t i = 1; i < spec.variants.size(); ++i) {
+    const SweepVariant& v = spec.variants[i];
+    std::vector<double> dval, dtrain, ratio;
+    for (uint64_t seed : spec.seeds) {
+      const std::string a = run_directory(spec, first, seed) + "/metrics.jsonl";
+      const std::string b = run_directory(spec, v, seed) + "/metrics.jsonl";
+      if (!std::filesystem::exists(a) || !std::filesystem::exists(b)) continue;
+      const RunRecord ra = read_run(run_directory(spec, first, seed)), rb = read_run(run_directory(spec, v, seed));
+      if (!ra.finished || !rb.finished) continue;
+      dval.push_back(rb.final_val_loss() - ra.final_val_loss());
+      dtrain.push_back(rb.final_train_loss() - ra.final_train_loss());
+      if (ra.mean_tokens_per_s > 0) ratio.push_back(rb.mean_tokens_per_s / ra.mean_tokens_per_s);
+    }
+    const Stats sv = stats_of(dval);
+    md << "| " << v.name << " | " << format_stats(sv, "%.4f", "%+.4f") << " | " << format_stats(stats_of(dtrain), "%.4f", "%+.4f")
+       << " | " << format_stats(stats_of(ratio), "%.3f") << " | " << sv.count << " |\n";
+  }
+  return md.str();
 }
 
 }  // namespace
@@ -185,11 +216,15 @@ std::string write_sweep_report(const SweepSpec& spec) {
   md << " runs |\n|---|---|---|---|---|---|---|" << (std::isfinite(spec.target_loss) ? "---|" : "") << "---|\n";
   std::vector<PlotSeries> by_step, by_time;
   std::vector<DiagGroup> diag_groups;
+  int unfinished = 0;  // runs started but not ended (running now, or stopped): left out of the table
   for (const SweepVariant& v : spec.variants) {
     std::vector<RunRecord> runs;
     for (uint64_t seed : spec.seeds) {
       const std::string dir = run_directory(spec, v, seed);
-      if (std::filesystem::exists(dir + "/metrics.jsonl")) runs.push_back(read_run(dir));
+      if (!std::filesystem::exists(dir + "/metrics.jsonl")) continue;
+      RunRecord r = read_run(dir);
+      if (r.finished) runs.push_back(std::move(r));
+      else ++unfinished;
     }
     std::vector<double> tps, train_loss, val_loss, bpb, reach;
     long long params = 0;
@@ -215,6 +250,8 @@ std::string write_sweep_report(const SweepSpec& spec) {
     by_time.push_back(band(v.name, runs, true));
     diag_groups.push_back({v.name, runs});
   }
+  if (unfinished > 0) md << "\n" << unfinished << " run(s) started but not finished are left out (rerun the sweep to finish them).\n";
+  md << paired_table(spec);
   md << "\n![train loss against step](loss_vs_step.svg)\n\n![train loss against wall-clock time](loss_vs_time.svg)\n";
   std::filesystem::create_directories(spec.out_dir);
   write_file_atomically(spec.out_dir + "/loss_vs_step.svg",

@@ -50,6 +50,13 @@ TEST_CASE("a sweep skips finished runs and its report matches the metrics") {
   CHECK(line.find("| 2 |") != std::string::npos);  // two runs
   CHECK(line.find("| 2 ± 0 |") != std::string::npos);  // target 100 reached at the first logged step (2)
   CHECK(fs::exists(dir / "out" / "loss_vs_step.svg"));
+  // The paired table: b - a seed by seed.
+  const RunRecord a0 = read_run(run_directory(spec, spec.variants[0], 0));
+  const RunRecord a1 = read_run(run_directory(spec, spec.variants[0], 1));
+  const double d0 = b0.final_val_loss() - a0.final_val_loss(), d1 = b1.final_val_loss() - a1.final_val_loss();
+  std::snprintf(expected, sizeof expected, "| b | %+.4f ± %.4f |", 0.5 * (d0 + d1), std::sqrt(0.5 * (d0 - d1) * (d0 - d1)));
+  CHECK(report.find("Paired with `a`") != std::string::npos);
+  CHECK(report.find(expected) != std::string::npos);
   // Diagnostics every 3 steps: plots per quantity, linked from the report (sas_p has shaped-attention gains).
   for (const char* f : {"diag_token_cosine_by_layer.svg", "diag_token_cosine_vs_step.svg", "diag_alpha_by_layer.svg"}) {
     INFO(f);
@@ -57,6 +64,24 @@ TEST_CASE("a sweep skips finished runs and its report matches the metrics") {
     CHECK(report.find(std::string("](") + f + ")") != std::string::npos);
   }
   REQUIRE(b0.diagnostics.size() == 2);
+  CHECK(report.find("started but not finished") == std::string::npos);
+
+  // A run without its "end" event (still running, or killed) is left out of the table, and said so.
+  const std::string metrics = run_directory(spec, spec.variants[1], 1) + "/metrics.jsonl";
+  std::string text;
+  {
+    std::ifstream in(metrics);
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = all.str();
+  }
+  text = text.substr(0, text.rfind("{\"", text.size() - 2));  // drop the last line: the end event
+  std::ofstream(metrics, std::ios::trunc) << text;
+  const std::string partial = write_sweep_report(spec);
+  CHECK(partial.find("1 run(s) started but not finished are left out") != std::string::npos);
+  const size_t b_row = partial.find("| b |");
+  REQUIRE(b_row != std::string::npos);
+  CHECK(partial.substr(b_row, partial.find('\n', b_row) - b_row).find("| 1 |") != std::string::npos);
   CHECK(b0.diagnostics[1].step == 6);
   fs::remove_all(dir);
 }
