@@ -3,20 +3,26 @@
 
 Runs the same models as bareformer (tests/oracle/reference.py's GPT, every preset of "Simplifying
 Transformer Blocks"), in float32 with the presets' initialisation (DESIGN.md), and times full training
-steps. Needs Debian's torch: run with /usr/bin/python3.
+steps. On the CPU it needs Debian's torch: run with /usr/bin/python3. With --device cuda (PyTorch 2.x,
+e.g. the GPU machine of scripts/gpu_check.sh) the model and batches live on the GPU, every timed step
+ends with torch.cuda.synchronize(), and --tf32 turns on TF32 tensor-core matmuls
+(torch.backends.cuda.matmul.allow_tf32; off by default, as bareformer's).
 
 One step = zero_grad(set_to_none=True) + forward + cross-entropy loss + backward
            + clip_grad_norm_(1.0) + AdamW step (lr 1e-3, betas (0.9, 0.999), eps 1e-8,
            weight decay 0.1 on 2-D weights incl. embeddings and the reparam delta; none on gains,
            norm weights/biases, biases, attention alpha/beta/gamma, reparam alpha/beta;
-           foreach=False: torch 1.13's foreach AdamW on CPU was slower here, e.g. clip-free optimizer
-           step on small 31.6 vs 23.2 ms, medium 119 vs 88 ms, tiny a tie; --foreach to switch).
+           foreach=False on the CPU: torch 1.13's foreach AdamW on CPU was slower here, e.g. clip-free
+           optimizer step on small 31.6 vs 23.2 ms, medium 119 vs 88 ms, tiny a tie; --foreach to switch;
+           on cuda PyTorch's own default, the multi-tensor foreach kernels, its eager best).
 Data: byte vocab 256, random token batches from torch.randint with a fixed seed, generated before
 timing. pos_emb has max_seq_len = T rows.
 
 Columns (bench_train_step prints the same header):
-  engine        pytorch
+  engine        pytorch (CPU), pytorch-cuda, pytorch-cuda-tf32
   config        tiny | small | medium (layers/d/heads/T/batch: 2/64/2/64/8, 6/256/4/128/16, 8/512/8/256/8)
+                | paper (18/768/12/128/32, the paper's headline model; asked for by name, "all" is the
+                first three)
   preset        pre_ln | sas_p
   params        number of parameters (the tied tok_emb once)
   median_ms, min_ms, max_ms
@@ -29,9 +35,9 @@ Columns (bench_train_step prints the same header):
   sgemm_gflops  rate of one float32 torch.mm [batch*T, d] x [d, 4d] (2*batch*T*d*4d FLOPs), in the same
                 process with the same threads: median of 20 after 3 warm-up calls
   frac_sgemm    model_gflops / sgemm_gflops
-  peak_mib      peak resident memory of the process: getrusage(RUSAGE_SELF).ru_maxrss / 1024
+  peak_mib      CPU: peak resident memory of the process: getrusage(RUSAGE_SELF).ru_maxrss / 1024
                 (includes the torch library itself, roughly 200-300 MiB; each config runs in its own
-                process so the peak is per config)
+                process so the peak is per config); cuda: torch.cuda.max_memory_allocated() / 2^20
   estimate_mib  (params * 4 bytes * 4 (param, grad, Adam m, Adam v) + activation bytes) / 2^20, where
                 activation bytes = what autograd keeps for backward during one forward + loss: every
                 tensor packed by torch.autograd.graph.saved_tensors_hooks, deduplicated by storage
@@ -39,8 +45,8 @@ Columns (bench_train_step prints the same header):
                 each storage's full size once, and leaving out storages that are parameters (those
                 are already in the first term).
 
-CLI: torch_step.py [--size tiny|small|medium|all] [--preset pre_ln|sas_p|all] [--steps N] [--warmup W]
-                   [--threads 2] [--foreach] [--env-as-is]
+CLI: torch_step.py [--size tiny|small|medium|paper|all] [--preset pre_ln|sas_p|all] [--steps N] [--warmup W]
+                   [--threads 2] [--foreach] [--env-as-is] [--device cpu|cuda] [--tf32]
 Environment: unless --env-as-is, the script re-executes itself once with BEST_ENV below filled in for any
 variable not already set (OMP_WAIT_POLICY=PASSIVE, the glibc MALLOC_* tuning, OMP_NUM_THREADS and
 OPENBLAS_NUM_THREADS = --threads), so a run by hand gets the same settings as bench/compare.sh.
@@ -60,7 +66,9 @@ SIZES = {  # name: (layers, d, heads, T, batch)
     "tiny": (2, 64, 2, 64, 8),
     "small": (6, 256, 4, 128, 16),
     "medium": (8, 512, 8, 256, 8),
+    "paper": (18, 768, 12, 128, 32),
 }
+CPU_SIZES = ("tiny", "small", "medium")  # what --size all runs
 PRESETS = ("pre_ln", "sas_p")
 VOCAB = 256
 MLP_RATIO = 4
@@ -78,6 +86,8 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--foreach", action="store_true",
                     help="AdamW with foreach=True (default False: the per-tensor loop was faster here)")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--tf32", action="store_true", help="TF32 tensor-core matmuls (cuda only)")
     ap.add_argument("--env-as-is", action="store_true",
                     help="do not fill in the default OMP_*/MALLOC_*/OPENBLAS_NUM_THREADS settings (BEST_ENV)")
     ap.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)  # child rows
@@ -89,7 +99,7 @@ def parse_args():
 
 
 def run_all(args):
-    sizes = list(SIZES) if args.size == "all" else [args.size]
+    sizes = list(CPU_SIZES) if args.size == "all" else [args.size]
     presets = list(PRESETS) if args.preset == "all" else [args.preset]
     print(HEADER, flush=True)
     status = 0
@@ -97,13 +107,15 @@ def run_all(args):
         for preset in presets:
             cmd = [sys.executable, os.path.abspath(__file__), "--size", size, "--preset", preset,
                    "--steps", str(args.steps), "--warmup", str(args.warmup),
-                   "--threads", str(args.threads), "--no-header"]
+                   "--threads", str(args.threads), "--device", args.device, "--no-header"]
+            if args.tf32:
+                cmd.append("--tf32")
             if args.foreach:
                 cmd.append("--foreach")
             if args.env_as_is:
                 cmd.append("--env-as-is")
             r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
-            rows = [ln for ln in r.stdout.splitlines() if ln.startswith("pytorch ")]
+            rows = [ln for ln in r.stdout.splitlines() if ln.startswith("pytorch")]
             if r.returncode != 0 or not rows:
                 print(f"# {size} {preset}: child failed (exit {r.returncode})", file=sys.stderr)
                 status = 1
@@ -181,6 +193,22 @@ def run_one(args):
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.set_flush_denormal(True)  # bareformer sets FTZ/DAZ too
+    cuda = args.device == "cuda"
+    if args.tf32 and not cuda:
+        print("# --tf32 needs --device cuda", file=sys.stderr)
+        return 2
+    if cuda and not torch.cuda.is_available():
+        print("# --device cuda: this torch sees no CUDA device", file=sys.stderr)
+        return 2
+    if cuda:
+        # reference.py makes its masks and identities with plain torch.ones/eye: put them on the GPU.
+        torch.set_default_device("cuda")
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "oracle"))
     import reference as ref
@@ -198,12 +226,13 @@ def run_one(args):
     tokens = B * T
     model_flops = 6 * n_mm * tokens + 12 * L * T * d * tokens
 
-    opt = torch.optim.AdamW(param_groups(model), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                            foreach=args.foreach)
+    foreach = True if args.foreach else (None if cuda else False)
+    opt = torch.optim.AdamW(param_groups(model), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, foreach=foreach)
 
-    gen = torch.Generator().manual_seed(4321)
+    gen = torch.Generator(device="cpu").manual_seed(4321)
     n_batches = 8
-    batches = [torch.randint(0, VOCAB, (B, T + 1), generator=gen) for _ in range(n_batches)]
+    batches = [torch.randint(0, VOCAB, (B, T + 1), generator=gen, device="cpu").to(args.device)
+               for _ in range(n_batches)]
     batches = [(b[:, :-1].contiguous(), b[:, 1:].contiguous()) for b in batches]
 
     # Activation bytes: storages autograd saves for backward during one forward + loss.
@@ -211,7 +240,7 @@ def run_one(args):
     saved = {}
 
     def pack(t):
-        s = t.storage()
+        s = t.untyped_storage() if hasattr(t, "untyped_storage") else t.storage()
         ptr = s.data_ptr()
         if ptr not in param_ptrs and ptr != 0:
             saved[ptr] = max(saved.get(ptr, 0), s.nbytes())
@@ -235,11 +264,13 @@ def run_one(args):
 
     for i in range(args.warmup):
         step(i)
+    sync()
     times, cpu = [], []
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for i in range(args.steps):
         c0, t0 = time.process_time(), time.perf_counter()
         loss = step(args.warmup + i)
+        sync()
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0) / args.steps
@@ -249,24 +280,30 @@ def run_one(args):
         return 1
 
     # GEMM ceiling at the representative shape, same process, same threads.
-    a = torch.randn(tokens, d)
-    w = torch.randn(d, MLP_RATIO * d)
-    out = torch.empty(tokens, MLP_RATIO * d)
+    a = torch.randn(tokens, d, device=args.device)
+    w = torch.randn(d, MLP_RATIO * d, device=args.device)
+    out = torch.empty(tokens, MLP_RATIO * d, device=args.device)
     for _ in range(3):
         torch.mm(a, w, out=out)
     gt = []
     for _ in range(20):
+        sync()
         t0 = time.perf_counter()
         torch.mm(a, w, out=out)
+        sync()
         gt.append(time.perf_counter() - t0)
     sgemm_gflops = 2.0 * tokens * d * MLP_RATIO * d / statistics.median(gt) / 1e9
 
     med = statistics.median(times)
     model_gflops = model_flops / med / 1e9
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if cuda:
+        peak_mib = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    engine = "pytorch" if not cuda else ("pytorch-cuda-tf32" if args.tf32 else "pytorch-cuda")
     if not args.no_header:
         print(HEADER)
-    print(f"pytorch {args.size} {preset} {params} {med * 1e3:.2f} {min(times) * 1e3:.2f} "
+    print(f"{engine} {args.size} {preset} {params} {med * 1e3:.2f} {min(times) * 1e3:.2f} "
           f"{max(times) * 1e3:.2f} {tokens / med:.0f} {model_gflops:.2f} {sgemm_gflops:.2f} "
           f"{model_gflops / sgemm_gflops:.3f} {peak_mib:.1f} {estimate_mib:.1f}", flush=True)
     # CPU time of all threads per step: a load-robust check (wall >> cpu / threads means waiting).

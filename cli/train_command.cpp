@@ -36,18 +36,28 @@ Command add_train_command(CLI::App& app) {
           }};
 }
 
-// Builds the model a checkpoint was trained as and loads its parameters.
-static Gpt load_model(const std::string& path, Config& config_out) {
+// Builds the model a checkpoint was trained as, on `device_name` (empty: the run's run.device), and loads
+// its parameters. A device that is not available is a clear error before anything is read.
+static Gpt load_model(const std::string& path, const std::string& device_name, Config& config_out) {
   CheckpointInfo info = read_checkpoint_info(path);
   config_out = info.config;
-  Gpt model(info.config.model, info.config.run.seed);
+  const std::string chosen = device_name.empty() ? info.config.run.device : device_name;
+  const Device device = device_from_name(chosen);
+  BF_CHECK(device_available(device), "device ", chosen, ": ", device_unavailable_reason(device),
+           device_name.empty() ? " (the checkpoint's run.device; pass --device cpu to run on the CPU)" : "");
+  Gpt model(info.config.model, info.config.run.seed, DType::f32, device);
   load_checkpoint(path, model, nullptr);
   return model;
 }
 
+static void add_device_option(CLI::App* sub, std::string& device) {
+  sub->add_option("--device", device, "cpu or cuda (default: the run's run.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+}
+
 Command add_eval_command(CLI::App& app) {
   struct Options {
-    std::string checkpoint, data;
+    std::string checkpoint, data, device;
     int batches = 0;
   };
   auto opt = std::make_shared<Options>();
@@ -55,9 +65,10 @@ Command add_eval_command(CLI::App& app) {
   sub->add_option("checkpoint", opt->checkpoint, "A checkpoint.safetensors")->required();
   sub->add_option("--data", opt->data, "Folder with val.bin (default: the run's data.dir)");
   sub->add_option("--batches", opt->batches, "Validation batches (default: the run's run.eval_batches)");
+  add_device_option(sub, opt->device);
   return {sub, [opt]() {
             Config config;
-            Gpt model = load_model(opt->checkpoint, config);
+            Gpt model = load_model(opt->checkpoint, opt->device, config);
             const std::string dir = opt->data.empty() ? config.data.dir : opt->data;
             TokenFile val = TokenFile::load(dir + "/val.bin");
             const double loss = evaluate(model, val, config.data.batch_size, config.data.seq_len,
@@ -69,7 +80,7 @@ Command add_eval_command(CLI::App& app) {
 
 Command add_sample_command(CLI::App& app) {
   struct Options {
-    std::string checkpoint, prompt;
+    std::string checkpoint, prompt, device;
     SampleOptions sample;
   };
   auto opt = std::make_shared<Options>();
@@ -80,9 +91,10 @@ Command add_sample_command(CLI::App& app) {
   sub->add_option("--temperature", opt->sample.temperature, "Softmax temperature (0: greedy)")->check(CLI::Range(0.0, 100.0));
   sub->add_option("--top-k", opt->sample.top_k, "Sample among the k most likely (0: all)")->check(CLI::Range(0, 1 << 20));
   sub->add_option("--seed", opt->sample.seed, "Sampling seed");
+  add_device_option(sub, opt->device);
   return {sub, [opt]() {
             Config config;
-            Gpt model = load_model(opt->checkpoint, config);
+            Gpt model = load_model(opt->checkpoint, opt->device, config);
             std::cout << opt->prompt << sample_text(model, opt->prompt, opt->sample) << "\n";
             return 0;
           }};

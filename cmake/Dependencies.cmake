@@ -8,19 +8,42 @@ function(bf_require found_var what debian_package)
   endif()
 endfunction()
 
-find_package(Eigen3 3.4 QUIET NO_MODULE)
-bf_require(Eigen3_FOUND "Eigen 3.4" libeigen3-dev)
+# A machine without the Debian packages (the GPU machine of scripts/gpu_check.sh) builds from a folder
+# that scripts/prepare_gpu_deps.sh filled from this machine's packages: -DBAREFORMER_DEPS_DIR=DIR with
+# DIR/include (eigen3/, nlohmann/, CLI/, doctest/, openblas/cblas.h) and DIR/lib (libopenblas and the
+# Fortran runtime it needs). The header-only libraries then become plain imported targets.
+set(BAREFORMER_DEPS_DIR "" CACHE PATH "Folder from scripts/prepare_gpu_deps.sh (instead of system packages)")
+if(BAREFORMER_DEPS_DIR)
+  if(NOT EXISTS "${BAREFORMER_DEPS_DIR}/include/eigen3/Eigen/Core")
+    message(FATAL_ERROR "BAREFORMER_DEPS_DIR=${BAREFORMER_DEPS_DIR} holds no include/eigen3/Eigen/Core: "
+                        "run scripts/prepare_gpu_deps.sh on a machine with the Debian packages first")
+  endif()
+  foreach(target Eigen3::Eigen nlohmann_json::nlohmann_json CLI11::CLI11 doctest::doctest)
+    add_library(${target} INTERFACE IMPORTED)
+  endforeach()
+  set_target_properties(Eigen3::Eigen PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${BAREFORMER_DEPS_DIR}/include/eigen3")
+  foreach(target nlohmann_json::nlohmann_json CLI11::CLI11 doctest::doctest)
+    set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${BAREFORMER_DEPS_DIR}/include")
+  endforeach()
+  set(BAREFORMER_OPENBLAS_DIR "${BAREFORMER_DEPS_DIR}/lib")
+  set(BF_CBLAS_HINT "${BAREFORMER_DEPS_DIR}/include/openblas")
+  # libopenblas needs libgfortran and libquadmath from the same folder, at link and at run time.
+  add_link_options("LINKER:-rpath-link,${BAREFORMER_DEPS_DIR}/lib" "LINKER:-rpath,${BAREFORMER_DEPS_DIR}/lib")
+else()
+  find_package(Eigen3 3.4 QUIET NO_MODULE)
+  bf_require(Eigen3_FOUND "Eigen 3.4" libeigen3-dev)
 
-find_package(nlohmann_json 3 QUIET)
-bf_require(nlohmann_json_FOUND "nlohmann/json" nlohmann-json3-dev)
+  find_package(nlohmann_json 3 QUIET)
+  bf_require(nlohmann_json_FOUND "nlohmann/json" nlohmann-json3-dev)
 
-find_package(CLI11 QUIET)
-bf_require(CLI11_FOUND "CLI11 (command-line parsing)" libcli11-dev)
+  find_package(CLI11 QUIET)
+  bf_require(CLI11_FOUND "CLI11 (command-line parsing)" libcli11-dev)
+endif()
 
 find_package(OpenMP QUIET)
 bf_require(OpenMP_CXX_FOUND "OpenMP (the compiler's libgomp)" libgomp1)
 
-if(BAREFORMER_TESTS)
+if(BAREFORMER_TESTS AND NOT BAREFORMER_DEPS_DIR)
   find_package(doctest QUIET)
   bf_require(doctest_FOUND "doctest (the test framework)" doctest-dev)
 endif()
@@ -28,11 +51,10 @@ endif()
 # OpenBLAS: prefer the OpenMP build so that OpenBLAS and our own OpenMP loops share one thread pool
 # instead of two pools spinning against each other on 2 cores. Fall back to any OpenBLAS with a note.
 set(BF_OPENBLAS_HINTS /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp)
-find_library(BF_OPENBLAS_LIBRARY NAMES openblas HINTS ${BF_OPENBLAS_HINTS} ${BAREFORMER_OPENBLAS_DIR}
-             NO_CACHE)
+find_library(BF_OPENBLAS_LIBRARY NAMES openblas HINTS ${BAREFORMER_OPENBLAS_DIR} ${BF_OPENBLAS_HINTS} NO_CACHE)
 find_path(BF_CBLAS_INCLUDE cblas.h
-          HINTS /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/aarch64-linux-gnu/openblas-openmp
-                ${BAREFORMER_OPENBLAS_DIR}/include NO_CACHE)
+          HINTS ${BF_CBLAS_HINT} /usr/include/x86_64-linux-gnu/openblas-openmp
+                /usr/include/aarch64-linux-gnu/openblas-openmp ${BAREFORMER_OPENBLAS_DIR}/include NO_CACHE)
 if(NOT BF_OPENBLAS_LIBRARY OR NOT BF_CBLAS_INCLUDE)
   set(BF_OPENBLAS_FOUND FALSE)
 else()

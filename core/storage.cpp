@@ -60,22 +60,54 @@ void cpu_fill_zero(void* ptr, size_t bytes) {
 }
 
 const DeviceMemory kCpuMemory{cpu_allocate, cpu_release, cpu_copy, cpu_fill_zero};
+
+// The cuda device: a probe registered by the CUDA backend at start-up (plain pointers, so they are
+// constant-initialised before any static initialiser runs), run once on first use.
 const DeviceMemory* g_cuda_memory = nullptr;
+DeviceProbe g_cuda_probe = nullptr;
+std::once_flag g_cuda_probe_once;
+
+std::string& cuda_unavailable_reason() {
+  static std::string* reason = new std::string(
+      "this bareformer was built without the CUDA backend (configure with -DBAREFORMER_CUDA=ON on a "
+      "machine with nvcc)");
+  return *reason;
+}
+
+void probe_cuda_once() {
+  std::call_once(g_cuda_probe_once, [] {
+    if (g_cuda_probe == nullptr) return;
+    std::string why = g_cuda_probe();
+    if (g_cuda_memory == nullptr) cuda_unavailable_reason() = why.empty() ? "the CUDA backend found no device" : why;
+  });
+}
 
 }  // namespace
+
+void register_device_probe(Device device, DeviceProbe probe) {
+  BF_CHECK(device == Device::cuda, "register_device_probe: only the cuda device can be registered");
+  g_cuda_probe = probe;
+}
 
 void register_device_memory(Device device, const DeviceMemory* memory) {
   BF_CHECK(device == Device::cuda, "register_device_memory: only the cuda device can be registered");
   g_cuda_memory = memory;
 }
 
-bool device_available(Device device) { return device == Device::cpu || g_cuda_memory != nullptr; }
+bool device_available(Device device) {
+  if (device == Device::cpu) return true;
+  probe_cuda_once();
+  return g_cuda_memory != nullptr;
+}
+
+std::string device_unavailable_reason(Device device) {
+  return device_available(device) ? std::string() : cuda_unavailable_reason();
+}
 
 const DeviceMemory& device_memory(Device device) {
   if (device == Device::cpu) return kCpuMemory;
-  BF_CHECK(g_cuda_memory != nullptr,
-           "device cuda: this bareformer was built without the CUDA backend or no GPU is present "
-           "(configure with -DBAREFORMER_CUDA=ON on a machine with nvcc, and run where a GPU is visible)");
+  probe_cuda_once();
+  BF_CHECK(g_cuda_memory != nullptr, "device cuda: ", cuda_unavailable_reason());
   return *g_cuda_memory;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "core/device.h"
 
@@ -13,13 +14,24 @@ namespace bf {
 struct DeviceMemory {
   void* (*allocate)(size_t bytes);
   void (*release)(void* ptr, size_t bytes);
+  // Copies between any two devices; returns when the destination holds the data if it is host memory.
   void (*copy)(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
   void (*fill_zero)(void* ptr, size_t bytes);
 };
 
+// How the CUDA backend plugs in. When it is built, a static initialiser (backends/cuda/runtime.cpp)
+// registers a probe; the first time anything asks for the cuda device, core runs that probe once. The
+// probe calls register_device_memory when a GPU is present and returns "", or returns why there is none
+// ("no CUDA device (cudaGetDeviceCount: ...)"). So a CPU-only run never starts the CUDA runtime, and a
+// CUDA build on a machine without a GPU behaves like a CPU-only build with a clear message.
+using DeviceProbe = std::string (*)();
+void register_device_probe(Device device, DeviceProbe probe);
 void register_device_memory(Device device, const DeviceMemory* memory);
-const DeviceMemory& device_memory(Device device);  // bf::Error when the device's backend is not built
+
+// bf::Error naming the reason when the device is not available (not built, or no GPU present).
+const DeviceMemory& device_memory(Device device);
 bool device_available(Device device);
+std::string device_unavailable_reason(Device device);  // "" when available
 
 class Storage {
  public:

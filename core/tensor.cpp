@@ -130,7 +130,6 @@ void Tensor::fill_zero() { device_memory(device()).fill_zero(raw_data(), nbytes(
 int64_t Tensor::flat_index(std::initializer_list<int64_t> index) const {
   BF_CHECK(static_cast<int>(index.size()) == ndim(), "tensor ", shape(), ": index has ", index.size(),
            " coordinates, expected ", ndim());
-  BF_CHECK(device() == Device::cpu, "tensor ", shape(), ": element access needs a cpu tensor (use .to(cpu))");
   int64_t flat = 0;
   int axis = 0;
   for (int64_t i : index) {
@@ -141,16 +140,25 @@ int64_t Tensor::flat_index(std::initializer_list<int64_t> index) const {
   return flat;
 }
 
+// On another device one element travels through a host buffer (slow: for tests and printing only).
 double Tensor::at(std::initializer_list<int64_t> index) const {
-  int64_t i = flat_index(index);
+  const int64_t i = flat_index(index);
+  const size_t width = dtype_size(dtype());
+  alignas(8) unsigned char element[8];
+  device_memory(device()).copy(element, Device::cpu, static_cast<const char*>(raw_data()) + i * int64_t(width),
+                               device(), width);
   double value = 0;
-  visit_host(dtype(), raw_data(), [&](auto* p) { value = static_cast<double>(p[i]); });
+  visit_host(dtype(), element, [&](auto* p) { value = static_cast<double>(p[0]); });
   return value;
 }
 
 void Tensor::set(std::initializer_list<int64_t> index, double value) {
-  int64_t i = flat_index(index);
-  visit_host(dtype(), raw_data(), [&](auto* p) { p[i] = static_cast<std::remove_pointer_t<decltype(p)>>(value); });
+  const int64_t i = flat_index(index);
+  const size_t width = dtype_size(dtype());
+  alignas(8) unsigned char element[8];
+  visit_host(dtype(), element, [&](auto* p) { p[0] = static_cast<std::remove_pointer_t<decltype(p)>>(value); });
+  device_memory(device()).copy(static_cast<char*>(raw_data()) + i * int64_t(width), device(), element, Device::cpu,
+                               width);
 }
 
 double Tensor::item() const {

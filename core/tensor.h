@@ -74,7 +74,8 @@ class Tensor {
   Tensor to(DType dtype) const;              // converted copy; the tensor itself if already that dtype
   Tensor detach() const;                     // same storage, no autograd history, requires_grad false
 
-  // Element access on CPU tensors (for tests, printing, small host-side logic; not for hot loops).
+  // Element access (for tests, printing, small host-side logic; not for hot loops). On a cuda tensor each
+  // call copies one element to or from the host; to_vector() copies the whole tensor once.
   double at(std::initializer_list<int64_t> index) const;
   void set(std::initializer_list<int64_t> index, double value);
   double item() const;  // the value of a one-element tensor

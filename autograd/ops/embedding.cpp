@@ -1,4 +1,6 @@
 // Embedding lookup: y[i] = table[ids[i]];  dtable[v] = sum over i with ids[i] = v of dy[i] (scatter-add).
+#include <vector>
+
 #include "autograd/op_checks.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
@@ -12,8 +14,11 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
            device_name(table.device()));
   BF_CHECK(ids.ndim() < Shape::kMaxDims, "embedding: ids ", ids.shape(), " leave no room for the embedding axis");
   const int64_t n = ids.numel(), vocab = table.size(0), dim = table.size(1);
-  if (ids.device() == Device::cpu) {
-    const int32_t* p = ids.data<int32_t>();
+  {
+    // Ids on a GPU are copied back once for this check (a few KB per batch): an out-of-range id would
+    // otherwise read outside the table inside a kernel, with no message.
+    const std::vector<int32_t> on_host = ids.device() == Device::cpu ? std::vector<int32_t>() : ids.to_vector<int32_t>();
+    const int32_t* p = ids.device() == Device::cpu ? ids.data<int32_t>() : on_host.data();
     for (int64_t i = 0; i < n; ++i)
       BF_CHECK(p[i] >= 0 && p[i] < vocab, "embedding: id ", p[i], " at position ", i, " is outside the table's ",
                vocab, " rows");

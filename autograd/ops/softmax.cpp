@@ -1,4 +1,6 @@
 // Softmax over the last axis and the fused cross-entropy loss.
+#include <vector>
+
 #include "autograd/op_checks.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
@@ -35,8 +37,11 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore
   BF_CHECK(targets.device() == logits.device(), "cross_entropy: targets on ", device_name(targets.device()),
            " but logits on ", device_name(logits.device()));
   const int64_t rows = logits.size(0), cols = logits.size(1);
-  if (targets.device() == Device::cpu) {
-    const int32_t* t = targets.data<int32_t>();
+  {
+    // Targets on a GPU are copied back once for this check (a few KB per batch), as embedding's ids are.
+    const std::vector<int32_t> on_host =
+        targets.device() == Device::cpu ? std::vector<int32_t>() : targets.to_vector<int32_t>();
+    const int32_t* t = targets.device() == Device::cpu ? targets.data<int32_t>() : on_host.data();
     for (int64_t r = 0; r < rows; ++r)
       BF_CHECK(t[r] == ignore_index || (t[r] >= 0 && t[r] < cols), "cross_entropy: target ", t[r], " at row ", r,
                " is outside the vocabulary [0, ", cols, ") (ignore_index is ", ignore_index, ")");
