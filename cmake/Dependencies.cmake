@@ -27,8 +27,10 @@ if(BAREFORMER_DEPS_DIR)
   endforeach()
   set(BAREFORMER_OPENBLAS_DIR "${BAREFORMER_DEPS_DIR}/lib")
   set(BF_CBLAS_HINT "${BAREFORMER_DEPS_DIR}/include/openblas")
-  # libopenblas needs libgfortran and libquadmath from the same folder, at link and at run time.
-  add_link_options("LINKER:-rpath-link,${BAREFORMER_DEPS_DIR}/lib" "LINKER:-rpath,${BAREFORMER_DEPS_DIR}/lib")
+  # libopenblas needs libgfortran and libquadmath from the same folder, at link and at run time. An old-style
+  # DT_RPATH (--disable-new-dtags), unlike DT_RUNPATH, also applies to libopenblas's own dependencies.
+  add_link_options("LINKER:-rpath-link,${BAREFORMER_DEPS_DIR}/lib" "LINKER:-rpath,${BAREFORMER_DEPS_DIR}/lib"
+                   "LINKER:--disable-new-dtags")
 else()
   find_package(Eigen3 3.4 QUIET NO_MODULE)
   bf_require(Eigen3_FOUND "Eigen 3.4" libeigen3-dev)

@@ -3,6 +3,7 @@
 // so after the first step no tensor reaches cudaMalloc (which is slow and synchronises the device).
 // Released blocks are reused without waiting: every kernel runs on the one stream (cuda_kernels.h).
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -48,9 +49,11 @@ void* allocate(size_t bytes) {
       release_cached_locked(c);
       status = cudaMalloc(&ptr, request);
     }
-    if (status != cudaSuccess)
-      fail("cuda allocator: cudaMalloc of ", bytes, " bytes failed: ", cudaGetErrorString(status), " (", c.stats.bytes_in_use,
-           " bytes in use by tensors)");
+    if (status != cudaSuccess) {
+      const std::string call = "cudaMalloc(&ptr, " + std::to_string(bytes) + " bytes) with " +
+                               std::to_string(c.stats.bytes_in_use) + " bytes in use by tensors and the cache released";
+      throw_cuda_error(status, call.c_str(), __FILE__, __LINE__);
+    }
     ++c.stats.device_allocations;
   }
   c.stats.bytes_in_use += bytes;
