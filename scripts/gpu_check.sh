@@ -8,8 +8,10 @@
 #   4. runs the other suites (ctest, without the CUDA one);
 #   5. times training steps of the paper's headline model (18 layers, d 768, 12 heads, T 128, batch 32;
 #      pre_ln and sas_p) in bareformer and PyTorch on this GPU, f32 and TF32, and prints the table last.
-# Logs go to $OUT (the device tool's output folder) or ./gpu_check_out: env.txt, build.log, test_cuda.log,
-# ctest.log, bench.txt, summary.txt. Exit status 0 only if the build and every test passed.
+# Logs go to $OUT (the device tool's output folder) or ./gpu_check_out: env.txt, build.log, test_cuda.log
+# (and test_cuda_sync.log: a failed run again with BAREFORMER_CUDA_SYNC=1, so an error inside a kernel
+# names the launching line), ctest.log, bench.txt, bench_stderr.txt, summary.txt (8 files at most, the
+# tool's limit). Exit status 0 only if the build and every test passed (a skipped test_cuda is a failure).
 #
 # Before the call, once, on the development machine (which has the Debian packages):
 #     scripts/prepare_gpu_deps.sh        # writes .device_deps/bareformer-deps.tar.gz (ignored by git)
@@ -67,6 +69,10 @@ else
   status=1
   note "FAIL test_cuda (exit $rc$([ $rc -eq 77 ] && echo ': skipped, no device?')$([ $rc -eq 124 ] && echo ': timed out')) at $(elapsed)"
   grep -E 'ERROR|FAILED|SKIPPED|error' "$OUT/test_cuda.log" | head -40 | tee -a "$summary"
+  if [ $rc -ne 77 ]; then  # synchronise after every launch: the first faulting kernel is named
+    BAREFORMER_CUDA_SYNC=1 timeout 120 build-gpu/tests/test_cuda > "$OUT/test_cuda_sync.log" 2>&1
+    note "test_cuda with BAREFORMER_CUDA_SYNC=1: exit $? (test_cuda_sync.log)"
+  fi
 fi
 
 # ---- 4. the other suites
