@@ -26,8 +26,9 @@ TEST_CASE_TEMPLATE("gemm and gemm_batched, every transpose combination", T, floa
     int64_t batch, m, n, k;
   };
   // f32 {1e-5, 1e-5}: sums of k <= 300 products of values in [-1, 1], blocked differently by cuBLAS.
-  // (k = 0 is not compared: OpenBLAS rejects its leading dimension 0.)
-  for (Case s : {Case{1, 1, 1, 1}, Case{1, 37, 29, 300}, Case{1, 256, 96, 64}, Case{7, 33, 17, 40}})
+  // k = 0 is C = beta C (the CUDA side does it with its own scale/fill kernels).
+  for (Case s : {Case{1, 1, 1, 1}, Case{1, 37, 29, 300}, Case{1, 256, 96, 64}, Case{7, 33, 17, 40}, Case{2, 5, 6, 0},
+                 Case{1, 4, 3, 0}})
     for (int flags = 0; flags < 4; ++flags) {
       const bool ta = flags & 1, tb = flags & 2;
       CAPTURE(s.batch);
