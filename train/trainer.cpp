@@ -10,6 +10,7 @@
 #include <numbers>
 
 #include "autograd/tape.h"
+#include "core/storage.h"
 #include "backends/kernels.h"
 #include "nn/diagnostics.h"
 #include "train/atomic_file.h"
@@ -69,6 +70,7 @@ double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len,
 TrainSummary train(const Config& config, const TrainOptions& options) {
   std::ostream& log = options.log ? *options.log : std::cout;
   const Device device = device_from_name(config.run.device);
+  (void)device_memory(device);  // cuda without a device: the error (and its reason) before anything is written
   configure_cpu_threads(config.run.threads);
   const std::string ckpt = checkpoint_path(config);
 

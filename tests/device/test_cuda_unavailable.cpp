@@ -102,6 +102,7 @@ TEST_CASE("bf::train with run.device = cuda stops with the reason") {
   options.progress = false;
   options.log = &log;
   CHECK_THROWS_WITH_AS(bf::train(config, options), expected_message().c_str(), bf::Error);
+  CHECK_FALSE(fs::exists(dir / "run"));  // refused before anything is written
   fs::remove_all(dir);
 }
 
