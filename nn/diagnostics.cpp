@@ -112,7 +112,7 @@ std::string format_diagnostics(const std::vector<LayerDiagnostics>& layers) {
     if (!l.alpha.empty()) gains += "alpha " + list(l.alpha) + " beta " + list(l.beta) + " ";
     if (!l.gamma.empty()) gains += "gamma " + list(l.gamma) + " ";
     for (const auto& [name, value] : l.gains) gains += name + " " + list({value}) + " ";
-    if (l.value_beta_over_alpha >= 0) gains += "beta_V/alpha_V " + list({l.value_beta_over_alpha});
+    if (!std::isnan(l.value_beta_over_alpha)) gains += "beta_V/alpha_V " + list({l.value_beta_over_alpha});
     char entropy[32] = "-", grad[32] = "-";
     if (l.attention_entropy >= 0) std::snprintf(entropy, sizeof entropy, "%.4f", l.attention_entropy);
     if (l.grad_norm >= 0) std::snprintf(grad, sizeof grad, "%.4g", l.grad_norm);

@@ -8,6 +8,7 @@
 //   shaped-attention gains   alpha, beta, gamma per head; trainable block gains; beta_V / alpha_V of a
 //                            reparameterised value matrix (the paper's Fig. 4)
 #pragma once
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ struct LayerDiagnostics {
   double grad_norm = -1;          // -1: no gradients yet
   std::vector<double> alpha, beta, gamma;
   std::map<std::string, double> gains;  // trainable a_SA / b_SA / a_FF / b_FF
-  double value_beta_over_alpha = -1;    // -1: W_V is not reparameterised
+  double value_beta_over_alpha = NAN;   // NaN (null in metrics.jsonl): W_V is not reparameterised; any sign
 };
 
 // Reads the probe of a forward pass (and the parameters' gradients when a backward has run).

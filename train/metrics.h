@@ -5,7 +5,8 @@
 //   eval   {step, val_loss, val_bpb, elapsed_s}
 //   skip   {step, reason}          (run.skip_nonfinite_steps)
 //   diag   {step, layers: [{name, activation_rms, token_cosine, attention_entropy, grad_norm, alpha, beta,
-//           gamma, gains, value_beta_over_alpha}]}   (run.diag_every; -1 = not applicable)
+//           gamma, gains, value_beta_over_alpha}]}   (run.diag_every; not applicable: -1 for the
+//           non-negative quantities, null for value_beta_over_alpha)
 //   end    {step, elapsed_s}
 #pragma once
 #include <cstdint>

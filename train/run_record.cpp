@@ -34,11 +34,13 @@ DiagSnapshot diag_snapshot_from_event(const nlohmann::json& event) {
     if (!layer.is_object()) continue;
     snap.layers.resize(n);
     snap.layers[i] = layer.value("name", "layer " + std::to_string(i));
-    // Scalars: -1 is the trainer's "not applicable" (every real one of these is >= 0).
-    // (A token cosine may be negative, but a mean over pairs is never exactly -1.)
+    // Scalars: null or -1 is the trainer's "not applicable" (-1 only where real values are >= 0; files
+    // written before value_beta_over_alpha became null also used -1 for it, which a real ratio never is).
     for (const std::string q : {"activation_rms", "token_cosine", "attention_entropy", "grad_norm", "value_beta_over_alpha"}) {
-      const double v = layer.value(q, -1.0);
-      slot(q)[i] = (q == "token_cosine" ? v == -1.0 : v < 0) ? NAN : v;
+      const bool number = layer.contains(q) && layer[q].is_number();
+      const double v = number ? layer[q].get<double>() : NAN;
+      const bool signed_quantity = q == "token_cosine" || q == "value_beta_over_alpha";
+      slot(q)[i] = (signed_quantity ? v == -1.0 : v < 0) ? NAN : v;
     }
     // Per-head gains: the mean over heads.
     for (const char* q : {"alpha", "beta", "gamma"}) {
