@@ -57,6 +57,7 @@ std::string format_stats(const Stats& s, const char* format = "%.4f", const char
   if (s.count == 0) return "-";
   char mean[32], sd[32];
   std::snprintf(mean, sizeof mean, mean_format ? mean_format : format, s.mean);
+  if (s.count == 1) return mean;  // one run: no spread to show
   std::snprintf(sd, sizeof sd, format, s.stddev);
   return std::string(mean) + " ± " + sd;
 }
