@@ -64,8 +64,9 @@ RunRecord read_run(const std::string& dir) {
   std::ifstream config_in(dir + "/config.json");
   if (config_in.good()) {
     auto config = nlohmann::json::parse(config_in, nullptr, false);
-    if (config.is_object() && config.contains("model") && config["model"].is_object())
-      run.preset = config["model"].value("preset", "?");
+    if (config.is_object() && config.contains("model") && config["model"].is_object() &&
+        config["model"].contains("preset") && config["model"]["preset"].is_string())
+      run.preset = config["model"]["preset"].get<std::string>();
   }
   double tps_sum = 0;
   std::string line;
