@@ -3,19 +3,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
 
+#include "core/block_cache.h"
 #include "core/error.h"
 
 namespace bf {
 namespace {
 
-// A free list per exact byte size: training repeats the same shapes every step, so exact sizes hit.
 struct CpuCache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;
-  AllocatorStats stats;
+  BlockCache blocks;
+  AllocatorStats stats;  // bytes_cached mirrors blocks.bytes_cached()
 };
 CpuCache& cpu_cache() {
   static CpuCache* cache = new CpuCache;  // never destroyed: tensors may outlive static destructors
@@ -30,11 +28,8 @@ void* cpu_allocate(size_t bytes) {
   cache.stats.bytes_in_use += bytes;
   if (cache.stats.bytes_in_use > cache.stats.peak_bytes_in_use)
     cache.stats.peak_bytes_in_use = cache.stats.bytes_in_use;
-  auto it = cache.free_blocks.find(bytes);
-  if (it != cache.free_blocks.end() && !it->second.empty()) {
-    void* ptr = it->second.back();
-    it->second.pop_back();
-    cache.stats.bytes_cached -= bytes;
+  if (void* ptr = cache.blocks.take(bytes)) {
+    cache.stats.bytes_cached = cache.blocks.bytes_cached();
     return ptr;
   }
   ++cache.stats.system_allocations;
@@ -48,8 +43,8 @@ void cpu_release(void* ptr, size_t bytes) {
   CpuCache& cache = cpu_cache();
   std::lock_guard lock(cache.mutex);
   cache.stats.bytes_in_use -= bytes;
-  cache.stats.bytes_cached += bytes;
-  cache.free_blocks[bytes].push_back(ptr);
+  cache.blocks.put(ptr, bytes);
+  cache.stats.bytes_cached = cache.blocks.bytes_cached();
 }
 
 void cpu_copy(void* dst, Device, const void* src, Device, size_t bytes) {
@@ -128,9 +123,7 @@ AllocatorStats cpu_allocator_stats() {
 void cpu_allocator_release_cached() {
   CpuCache& cache = cpu_cache();
   std::lock_guard lock(cache.mutex);
-  for (auto& [bytes, blocks] : cache.free_blocks)
-    for (void* ptr : blocks) std::free(ptr);
-  cache.free_blocks.clear();
+  cache.blocks.drain([](void* ptr, size_t) { std::free(ptr); });
   cache.stats.bytes_cached = 0;
 }
 

@@ -4,11 +4,10 @@
 // Released blocks are reused without waiting: every kernel runs on the one stream (cuda_kernels.h).
 #include <mutex>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "backends/cuda/cuda_kernels.h"
 #include "backends/cuda_control.h"
+#include "core/block_cache.h"
 #include "core/error.h"
 
 namespace bf::cuda {
@@ -16,8 +15,8 @@ namespace {
 
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;
-  CudaAllocatorStats stats;
+  BlockCache blocks;  // core/block_cache.h, as the CPU allocator
+  CudaAllocatorStats stats;  // bytes_cached mirrors blocks.bytes_cached()
 };
 Cache& cache() {
   static Cache* instance = new Cache;  // never destroyed: tensors may outlive static destructors
@@ -26,21 +25,16 @@ Cache& cache() {
 
 void release_cached_locked(Cache& c) {
   BF_CUDA_CHECK(cudaStreamSynchronize(stream()));  // cudaFree of a block the stream may still use is unsafe
-  for (auto& [bytes, blocks] : c.free_blocks)
-    for (void* ptr : blocks) BF_CUDA_CHECK(cudaFree(ptr));
-  c.free_blocks.clear();
+  c.blocks.drain([](void* ptr, size_t) { BF_CUDA_CHECK(cudaFree(ptr)); });
   c.stats.bytes_cached = 0;
 }
 
 void* allocate(size_t bytes) {
   Cache& c = cache();
   std::lock_guard lock(c.mutex);
-  auto it = c.free_blocks.find(bytes);
-  void* ptr = nullptr;
-  if (it != c.free_blocks.end() && !it->second.empty()) {
-    ptr = it->second.back();
-    it->second.pop_back();
-    c.stats.bytes_cached -= bytes;
+  void* ptr = c.blocks.take(bytes);
+  if (ptr) {
+    c.stats.bytes_cached = c.blocks.bytes_cached();
   } else {
     const size_t request = bytes == 0 ? 1 : bytes;  // a valid, distinct pointer for empty tensors too
     cudaError_t status = cudaMalloc(&ptr, request);
@@ -65,8 +59,8 @@ void release(void* ptr, size_t bytes) {
   Cache& c = cache();
   std::lock_guard lock(c.mutex);
   c.stats.bytes_in_use -= bytes;
-  c.stats.bytes_cached += bytes;
-  c.free_blocks[bytes].push_back(ptr);
+  c.blocks.put(ptr, bytes);
+  c.stats.bytes_cached = c.blocks.bytes_cached();
 }
 
 // Host <-> device copies wait for the stream: the host may read (D2H) or overwrite and free (H2D) its
