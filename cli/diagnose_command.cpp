@@ -43,11 +43,11 @@ Command add_diagnose_command(CLI::App& app) {
             ForwardProbe probe;
             Tensor loss = model.loss(tokens, targets, &probe);
             backward(loss);
+            const std::vector<LayerDiagnostics> layers = compute_diagnostics(model, probe);
             std::cout << "diagnose " << config.model.preset << " at initialisation: " << config.model.n_layer
                       << " layers, d " << config.model.d_model << ", batch " << config.data.batch_size << " x "
                       << config.data.seq_len << " from " << source << "; loss " << loss.item() << "\n\n"
-                      << format_diagnostics(compute_diagnostics(model, probe))
-                      << "\ntoken cos near 1 means rank collapse: every position carries the same representation.\n";
+                      << format_diagnostics(layers) << "\n" << collapse_verdict(layers) << "\n";
             return 0;
           }};
 }

@@ -123,4 +123,20 @@ std::string format_diagnostics(const std::vector<LayerDiagnostics>& layers) {
   return out.str();
 }
 
+std::string collapse_verdict(const std::vector<LayerDiagnostics>& layers) {
+  if (layers.size() < 2) return "";
+  const LayerDiagnostics &first = layers.front(), &last = layers.back();
+  char line[320];
+  if (last.token_cosine >= kCollapsedCosine)
+    std::snprintf(line, sizeof line,
+                  "rank collapse: the token cosine goes from %.3f (%s) to %.3f (%s): every position carries nearly "
+                  "the same representation, so attention has little to tell apart; expect this configuration to "
+                  "train slowly or not at all (as naive skipless does).",
+                  first.token_cosine, first.name.c_str(), last.token_cosine, last.name.c_str());
+  else
+    std::snprintf(line, sizeof line, "no rank collapse: the token cosine goes from %.3f (%s) to %.3f (%s), below %.2f.",
+                  first.token_cosine, first.name.c_str(), last.token_cosine, last.name.c_str(), kCollapsedCosine);
+  return line;
+}
+
 }  // namespace bf

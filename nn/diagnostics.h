@@ -37,4 +37,10 @@ double mean_attention_entropy(const Tensor& a);  // a [B, H, T, T], rows summing
 
 std::string format_diagnostics(const std::vector<LayerDiagnostics>& layers);
 
+// One line for `bareformer diagnose`: whether the last block's tokens have collapsed onto one direction
+// (token cosine >= kCollapsedCosine), the failure of naive skipless blocks (0.994 at 6 layers, 1.000 at 18,
+// against 0.86 for Pre-LN and 0.07 for SAS at 18: docs/experiments.md).
+constexpr double kCollapsedCosine = 0.98;
+std::string collapse_verdict(const std::vector<LayerDiagnostics>& layers);
+
 }  // namespace bf

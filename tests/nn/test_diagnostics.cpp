@@ -53,7 +53,7 @@ TEST_CASE("diagnostics read gains, reparameterised values and per-block gradient
 }
 
 TEST_CASE("diagnose at init: 12-layer skipless collapses token representations, sas keeps them apart") {
-  auto final_cosine = [](const std::string& preset) {
+  auto diagnose = [](const std::string& preset) {
     ModelConfig c = preset_model(preset);
     c.n_layer = 12, c.d_model = 64, c.n_head = 4, c.max_seq_len = 32;
     Gpt model(c, 0);
@@ -63,11 +63,15 @@ TEST_CASE("diagnose at init: 12-layer skipless collapses token representations, 
     ForwardProbe probe;
     NoGradGuard no_grad;
     model.forward(Tensor::from_vector(ids, Shape{4, 32}), &probe);
-    return compute_diagnostics(model, probe).back().token_cosine;
+    return compute_diagnostics(model, probe);
   };
-  const double skipless = final_cosine("skipless"), sas = final_cosine("sas");
+  const auto skipless_layers = diagnose("skipless"), sas_layers = diagnose("sas");
+  const double skipless = skipless_layers.back().token_cosine, sas = sas_layers.back().token_cosine;
   INFO("skipless " << skipless << ", sas " << sas);
   CHECK(skipless > 0.9);
   CHECK(sas < 0.5);
   CHECK(skipless > sas);
+  // The verdict line tells them apart.
+  CHECK(collapse_verdict(skipless_layers).rfind("rank collapse:", 0) == 0);
+  CHECK(collapse_verdict(sas_layers).rfind("no rank collapse:", 0) == 0);
 }
