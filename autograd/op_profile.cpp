@@ -4,6 +4,8 @@
 #include <chrono>
 #include <map>
 
+#include "backends/cuda_control.h"
+
 namespace bf {
 namespace {
 
@@ -18,6 +20,11 @@ thread_local Profile g_profile;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
+Clock::time_point synchronized_now() {
+  cuda_synchronize();
+  return Clock::now();
+}
+
 OpTime& entry(const std::string& op) {
   OpTime& t = g_profile.by_op[op];
   t.op = op;
@@ -28,10 +35,11 @@ OpTime& entry(const std::string& op) {
 
 void set_op_profiling(bool on) {
   g_profile.on = on;
-  g_profile.last = Clock::now();
+  g_profile.last = synchronized_now();
 }
 bool op_profiling() { return g_profile.on; }
-void op_profile_mark() { g_profile.last = Clock::now(); }
+void op_profile_mark() { g_profile.last = synchronized_now(); }
+double op_profile_now() { return std::chrono::duration<double>(synchronized_now().time_since_epoch()).count(); }
 void op_profile_reset() { g_profile.by_op.clear(); }
 
 void op_profile_add(const std::string& name, double seconds) {
@@ -41,7 +49,7 @@ void op_profile_add(const std::string& name, double seconds) {
 }
 
 void op_profile_forward(const char* op) {
-  const Clock::time_point now = Clock::now();
+  const Clock::time_point now = synchronized_now();
   OpTime& t = entry(op);
   ++t.calls;
   t.forward_s += seconds_between(g_profile.last, now);

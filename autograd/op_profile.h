@@ -4,8 +4,9 @@
 //                            call: its kernels, its allocations, and any layer code run just before it;
 //   backward time of an op = wall time of its backward closure in backward().
 // Work outside the tape (gradient norm, optimiser) is added by the caller with op_profile_add.
-// When profiling is off each record() pays one branch. CPU timings: kernels on the GPU run
-// asynchronously, so there the numbers would be launch times.
+// When profiling is off each record() pays one branch. GPU kernels run asynchronously, so every timestamp
+// first waits for the queued GPU work (cuda_synchronize, a no-op when the GPU is unused): with profiling
+// on, a GPU step is serialised and a little slower, but each op is charged its own kernels' time.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -27,6 +28,7 @@ void op_profile_reset();
 std::vector<OpTime> op_profile_table();  // sorted by forward + backward time, largest first
 
 // Internal: called by record() and backward().
+double op_profile_now();  // seconds on a steady clock, after the queued GPU work has finished
 void op_profile_forward(const char* op);
 void op_profile_backward(const std::string& op, double seconds);
 

@@ -1,7 +1,5 @@
 #include "autograd/tape.h"
 
-#include <chrono>
-
 #include "autograd/op_profile.h"
 #include "backends/kernels.h"
 
@@ -93,9 +91,9 @@ void backward(const Tensor& output, const Tensor& grad_output) {
     if (!produced.grad) continue;
     Tensor grad_output_of_op(produced.grad);
     if (op_profiling()) {
-      const auto start = std::chrono::steady_clock::now();
+      const double start = op_profile_now();
       it->backward(grad_output_of_op);
-      op_profile_backward(it->op, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      op_profile_backward(it->op, op_profile_now() - start);
     } else {
       it->backward(grad_output_of_op);
     }
