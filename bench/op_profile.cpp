@@ -2,9 +2,10 @@
 // preset of bench_train_step. Prints per op: forward calls per step, forward and backward ms per step,
 // and the share of the step; then the matrix-product share (matmul + linear, forward and backward).
 //
-//   bench_op_profile [--size tiny|small|medium] [--preset NAME] [--steps N] [--warmup W] [--threads T]
+//   bench_op_profile [--size tiny|small|medium|paper] [--preset NAME] [--steps N] [--warmup W] [--threads T]
+//                    [--device cpu|cuda]
+// On cuda every timestamp waits for the GPU (autograd/op_profile.h), so the profile is of a serialised step.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -13,11 +14,11 @@
 #include "autograd/op_profile.h"
 #include "autograd/tape.h"
 #include "backends/kernels.h"
+#include "core/storage.h"
 #include "nn/gpt.h"
 #include "train/optimizer.h"
 
 using namespace bf;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -25,15 +26,18 @@ struct Size {
   const char* name;
   int layers, d, heads, t, batch;
 };
-const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8}, {"small", 6, 256, 4, 128, 16}, {"medium", 8, 512, 8, 256, 8}};
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+// bench_train_step's sizes; "paper" is the paper's headline model (for the GPU).
+const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8},
+                       {"small", 6, 256, 4, 128, 16},
+                       {"medium", 8, 512, 8, 256, 8},
+                       {"paper", 18, 768, 12, 128, 32}};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   prefer_passive_openmp_wait(argv);
   std::string size_name = "small", preset = "pre_ln";
+  std::string device_name = "cpu";
   int steps = 5, warmup = 2, threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -42,8 +46,9 @@ int main(int argc, char** argv) {
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--warmup") warmup = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
+    else if (flag == "--device") device_name = value;
     else {
-      std::fprintf(stderr, "usage: bench_op_profile [--size tiny|small|medium] [--preset NAME] [--steps N] [--warmup W] [--threads T]\n");
+      std::fprintf(stderr, "usage: bench_op_profile [--size tiny|small|medium|paper] [--preset NAME] [--steps N] [--warmup W] [--threads T] [--device cpu|cuda]\n");
       return 2;
     }
   }
@@ -59,7 +64,15 @@ int main(int argc, char** argv) {
   ModelConfig config = preset_model(preset);
   config.n_layer = size->layers, config.d_model = size->d, config.n_head = size->heads;
   config.vocab_size = 256, config.max_seq_len = size->t;
-  Gpt model(config, 0);
+  Device device;
+  try {
+    device = device_from_name(device_name);
+    (void)device_memory(device);  // cuda without a GPU: the reason, before anything is built
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bench_op_profile: %s\n", e.what());
+    return 1;
+  }
+  Gpt model(config, 0, DType::f32, device);
   OptimConfig optim;
   Optimizer optimizer(optim, model.parameters());
   Rng rng(1);
@@ -68,33 +81,34 @@ int main(int argc, char** argv) {
     in.push_back(static_cast<int32_t>(rng.below(256)));
     out.push_back(static_cast<int32_t>(rng.below(256)));
   }
-  const Tensor tokens = Tensor::from_vector(in, Shape{size->batch, size->t});
-  const Tensor targets = Tensor::from_vector(out, Shape{size->batch, size->t});
+  const Tensor tokens = Tensor::from_vector(in, Shape{size->batch, size->t}).to(device);
+  const Tensor targets = Tensor::from_vector(out, Shape{size->batch, size->t}).to(device);
 
   double step_s = 0;
   for (int step = 0; step < warmup + steps; ++step) {
     const bool timed = step >= warmup;
     set_op_profiling(timed);
-    const auto t0 = Clock::now();
+    // op_profile_now() waits for queued GPU work first, so on cuda each interval holds its own kernels.
+    const double t0 = op_profile_now();
     op_profile_mark();
     model.parameters().zero_grad();
-    if (timed) op_profile_add("zero_grad", since(t0));
+    if (timed) op_profile_add("zero_grad", op_profile_now() - t0);
     Tensor loss = model.loss(tokens, targets);
     op_profile_mark();  // the backward starts here
     backward(loss);
-    auto t1 = Clock::now();
+    double t1 = op_profile_now();
     const GradientReport grads = gradient_norm(model.parameters());
-    if (timed) op_profile_add("gradient norm", since(t1));
-    t1 = Clock::now();
+    if (timed) op_profile_add("gradient norm", op_profile_now() - t1);
+    t1 = op_profile_now();
     optimizer.step(optim.lr, grads.norm > optim.grad_clip ? optim.grad_clip / (grads.norm + 1e-6) : 1.0);
-    if (timed) op_profile_add("adamw", since(t1));
-    if (timed) step_s += since(t0);
+    if (timed) op_profile_add("adamw", op_profile_now() - t1);
+    if (timed) step_s += op_profile_now() - t0;
   }
   set_op_profiling(false);
 
   const double per_step = 1e3 / steps;
-  std::printf("# bench_op_profile %s %s: %d threads, %d steps after %d warm-up, %.1f ms per step\n", size->name,
-              preset.c_str(), cpu_threads(), steps, warmup, step_s * per_step);
+  std::printf("# bench_op_profile %s %s on %s: %d threads, %d steps after %d warm-up, %.1f ms per step\n", size->name,
+              preset.c_str(), device_name.c_str(), cpu_threads(), steps, warmup, step_s * per_step);
   std::printf("%-16s %9s %10s %10s %10s %7s\n", "op", "calls", "fwd_ms", "bwd_ms", "total_ms", "share");
   double attributed = 0, gemm = 0;
   for (const OpTime& t : op_profile_table()) {

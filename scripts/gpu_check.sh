@@ -105,5 +105,9 @@ awk 'NR > 1 && $4 != "FAILED" { split($1, e, "-"); mode = ($1 ~ /tf32/) ? "tf32"
        key = mode " " $3; if (e[1] == "bareformer") bf[key] = $8; else pt[key] = $8 }
      END { for (k in bf) if (k in pt) printf "bareformer/pytorch tokens_per_s %s: %.3f\n", k, bf[k] / pt[k] }' \
   "$bench" | sort | tee -a "$summary"
+# Where a GPU step's time goes, op by op (each timestamp waits for the GPU; bench/README.md).
+echo | tee -a "$summary"
+timeout 60 build-gpu/bench/bench_op_profile --size paper --preset sas_p --device cuda --steps 5 --warmup 2 \
+  2>>"$OUT/bench_stderr.txt" | tee -a "$summary" || note "bench_op_profile paper sas_p on cuda FAILED"
 note "gpu_check: $([ $status -eq 0 ] && echo 'all tests passed' || echo 'SOME TESTS FAILED') (total $(elapsed))"
 exit $status
