@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autograd/op_profile.h"
+#include "bench_model.h"
 #include "autograd/tape.h"
 #include "backends/kernels.h"
 #include "core/storage.h"
@@ -19,20 +20,6 @@
 #include "train/optimizer.h"
 
 using namespace bf;
-
-namespace {
-
-struct Size {
-  const char* name;
-  int layers, d, heads, t, batch;
-};
-// bench_train_step's sizes; "paper" is the paper's headline model (for the GPU).
-const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8},
-                       {"small", 6, 256, 4, 128, 16},
-                       {"medium", 8, 512, 8, 256, 8},
-                       {"paper", 18, 768, 12, 128, 32}};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   prefer_passive_openmp_wait(argv);
@@ -52,18 +39,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const Size* size = nullptr;
-  for (const Size& s : kSizes)
-    if (size_name == s.name) size = &s;
+  const bench::Size* size = bench::find_size(size_name);
   if (!size || steps < 1) {
     std::fprintf(stderr, "bench_op_profile: unknown size \"%s\" or steps < 1\n", size_name.c_str());
     return 2;
   }
   configure_cpu_threads(threads);
 
-  ModelConfig config = preset_model(preset);
-  config.n_layer = size->layers, config.d_model = size->d, config.n_head = size->heads;
-  config.vocab_size = 256, config.max_seq_len = size->t;
   Device device;
   try {
     device = device_from_name(device_name);
@@ -72,17 +54,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_op_profile: %s\n", e.what());
     return 1;
   }
-  Gpt model(config, 0, DType::f32, device);
+  Gpt model(bench::model_config(*size, preset), 0, DType::f32, device);
   OptimConfig optim;
   Optimizer optimizer(optim, model.parameters());
-  Rng rng(1);
-  std::vector<int32_t> in, out;
-  for (int i = 0; i < size->batch * size->t; ++i) {
-    in.push_back(static_cast<int32_t>(rng.below(256)));
-    out.push_back(static_cast<int32_t>(rng.below(256)));
-  }
-  const Tensor tokens = Tensor::from_vector(in, Shape{size->batch, size->t}).to(device);
-  const Tensor targets = Tensor::from_vector(out, Shape{size->batch, size->t}).to(device);
+  const auto [tokens, targets] = bench::random_batch(*size, device);
 
   double step_s = 0;
   for (int step = 0; step < warmup + steps; ++step) {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "autograd/tape.h"
+#include "bench_model.h"
 #include "backends/cuda_control.h"
 #include "backends/kernels.h"
 #include "nn/describe.h"
@@ -42,15 +43,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Size {
-  const char* name;
-  int layers, d, heads, t, batch;
-};
-const Size kSizes[] = {{"tiny", 2, 64, 2, 64, 8},
-                       {"small", 6, 256, 4, 128, 16},
-                       {"medium", 8, 512, 8, 256, 8},
-                       {"paper", 18, 768, 12, 128, 32}};
-constexpr int kCpuSizes = 3;  // "all" runs the first three; paper is asked for by name
+using bench::kCpuSizes;
+using bench::kSizes;
+using bench::Size;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -86,23 +81,10 @@ double sgemm_gflops(int64_t m, int64_t k, int64_t n, Device device) {
 
 void run_one(const Size& size, const std::string& preset, int steps, int warmup, Device device, bool tf32) {
   if (device == Device::cuda) set_cuda_tf32(tf32);
-  ModelConfig config = preset_model(preset);
-  config.n_layer = size.layers, config.d_model = size.d, config.n_head = size.heads;
-  config.vocab_size = 256, config.max_seq_len = size.t;
-  Gpt model(config, 0, DType::f32, device);
+  Gpt model(bench::model_config(size, preset), 0, DType::f32, device);
   OptimConfig optim;  // the paper's AdamW: lr 1e-3, betas (0.9, 0.999), wd 0.1, clip 1
   Optimizer optimizer(optim, model.parameters());
-  Rng rng(1);
-  std::vector<int32_t> ids(int64_t(size.batch) * (size.t + 1));
-  for (auto& id : ids) id = static_cast<int32_t>(rng.below(256));
-  std::vector<int32_t> in, out;
-  for (int b = 0; b < size.batch; ++b)
-    for (int i = 0; i < size.t; ++i) {
-      in.push_back(ids[b * (size.t + 1) + i]);
-      out.push_back(ids[b * (size.t + 1) + i + 1]);
-    }
-  const Tensor tokens = Tensor::from_vector(in, Shape{size.batch, size.t}, device);
-  const Tensor targets = Tensor::from_vector(out, Shape{size.batch, size.t}, device);
+  const auto [tokens, targets] = bench::random_batch(size, device);
 
   int64_t activation_bytes = 0;
   std::vector<double> times;
