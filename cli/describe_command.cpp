@@ -22,7 +22,7 @@ Command add_describe_command(CLI::App& app) {
   sub->add_flag("--brief", opt->brief, "Totals only, no per-parameter list");
   return {sub, [opt]() {
             Config config = load_config(opt->config, opt->overrides);
-            Gpt model(config.model, config.run.seed);
+            Gpt model(config.model, config.run.seed, config.model.dtype);
             std::cout << describe_model(model, config.data.seq_len, !opt->brief);
             return 0;
           }};

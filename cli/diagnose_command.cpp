@@ -24,7 +24,7 @@ Command add_diagnose_command(CLI::App& app) {
   sub->add_option("--set", opt->overrides, "Override a field (repeatable)");
   return {sub, [opt]() {
             Config config = load_config(opt->config, opt->overrides);
-            Gpt model(config.model, config.run.seed);
+            Gpt model(config.model, config.run.seed, config.model.dtype);
             Tensor tokens, targets;
             const std::string train_path = config.data.dir + "/train.bin";
             std::string source;

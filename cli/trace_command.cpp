@@ -27,7 +27,7 @@ Command add_trace_command(CLI::App& app) {
             Config config = load_config(opt->config, opt->overrides);
             BF_CHECK(opt->seq_len <= config.model.max_seq_len, "trace: --seq-len ", opt->seq_len,
                      " exceeds model.max_seq_len = ", config.model.max_seq_len);
-            Gpt model(config.model, config.run.seed);
+            Gpt model(config.model, config.run.seed, config.model.dtype);
             TensorNames names;
             for (const Parameter& p : model.parameters().all()) names[&p.value.impl()] = p.name;
             std::vector<int32_t> ids(opt->batch * opt->seq_len);

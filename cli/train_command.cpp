@@ -45,7 +45,7 @@ static Gpt load_model(const std::string& path, const std::string& device_name, C
   const Device device = device_from_name(chosen);
   BF_CHECK(device_available(device), "device ", chosen, ": ", device_unavailable_reason(device),
            device_name.empty() ? " (the checkpoint's run.device; pass --device cpu to run on the CPU)" : "");
-  Gpt model(info.config.model, info.config.run.seed, DType::f32, device);
+  Gpt model(info.config.model, info.config.run.seed, info.config.model.dtype, device);
   load_checkpoint(path, model, nullptr);
   return model;
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "nn/official.h"
+
 namespace bf {
 namespace {
 
@@ -43,15 +45,24 @@ std::string describe_block_equations(const ModelConfig& c) {
   const BlockSpec& s = c.block;
   std::ostringstream out;
   const std::string n1 = norm_text(s.norm1, "X"), n1_first = norm_text(s.first_norm1, "X");
-  if (s.post_ln) {
-    out << "  Post-LN block:\n"
-        << "    Xh    = " << norm_text(s.norm1, "X + MHA(X)") << "\n"
-        << "    X_out = " << norm_text(s.norm2, "Xh + MLP(Xh)") << "\n";
-  } else if (s.parallel) {
+  if (s.parallel) {
     out << "  Parallel block (Eq. 7):\n"
         << "    X_out = "
         << join_terms({term(s.a_FF, "X"), term(s.b_SA, "MHA(" + n1 + ")"), term(s.b_FF, "MLP(" + n1 + ")")}) << "\n";
     if (s.first_norm1 != s.norm1) out << "    (block 0 uses " << n1_first << " in place of " << n1 << ")\n";
+  } else if (s.norm_position == NormPosition::post) {
+    out << "  Post-LN block (the authors' norm_position: post; norms before the skips):\n"
+        << "    Xn    = " << n1 << "\n"
+        << "    Xh    = " << join_terms({term(s.a_SA, "Xn"), term(s.b_SA, "MHA(Xn)")}) << "\n"
+        << "    Xm    = " << norm_text(s.norm2, "Xh") << "\n"
+        << "    X_out = " << join_terms({term(s.a_FF, "Xm"), term(s.b_FF, "MLP(Xm)")}) << "\n";
+    if (s.first_norm1 != s.norm1) out << "    (block 0 uses " << n1_first << " in place of " << n1 << ")\n";
+  } else if (s.norm_position == NormPosition::post_textbook) {
+    out << "  Post-LN block (textbook; norms after the sums):\n"
+        << "    Xh    = " << norm_text(s.norm1, join_terms({term(s.a_SA, "X"), term(s.b_SA, "MHA(X)")})) << "\n"
+        << "    X_out = " << norm_text(s.norm2, join_terms({term(s.a_FF, "Xh"), term(s.b_FF, "MLP(Xh)")})) << "\n";
+    if (s.first_norm1 != s.norm1)
+      out << "    (block 0 uses " << norm_text(s.first_norm1, "...") << " in place of " << norm_text(s.norm1, "...") << ")\n";
   } else {
     out << "  Sequential block (Eq. 1):\n"
         << "    Xh    = " << join_terms({term(s.a_SA, "X"), term(s.b_SA, "MHA(" + n1 + ")")}) << "\n"
@@ -93,7 +104,8 @@ std::string describe_model(const Gpt& model, int seq_len, bool list_every_parame
   std::ostringstream out;
   out << "model: preset " << c.preset << ", " << c.n_layer << " layers, d " << c.d_model << ", " << c.n_head
       << " heads (d_k " << c.d_model / c.n_head << "), vocab " << c.vocab_size << ", " << c.max_seq_len
-      << " positions, tied head, final LayerNorm\n";
+      << " positions, tied head, final LayerNorm, dtype " << dtype_name(model.dtype()) << "\n";
+  out << "  " << official_configuration_line(c) << "\n";
   out << describe_block_equations(c);
   std::map<std::string, int64_t> per_group;
   char line[256];

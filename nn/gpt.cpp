@@ -6,7 +6,8 @@ namespace bf {
 
 Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
     : config_(config), dtype_(dtype), device_(device) {
-  validate(config);
+  config_.dtype = dtype;  // what was built, whatever the config asked for (callers pass config.dtype)
+  validate(config_);
   Rng rng(seed);
   InitContext ctx{params_, rng, dtype, device, config.init_std};
   const int64_t d = config.d_model;

@@ -10,7 +10,8 @@ namespace bf {
 
 class Gpt {
  public:
-  // Builds and initialises every parameter from `seed` (the same seed gives the same model).
+  // Builds and initialises every parameter from `seed` (the same seed gives the same model), in `dtype`
+  // (config().dtype reports it; the trainer and the CLI pass the config's model.dtype).
   Gpt(const ModelConfig& config, uint64_t seed, DType dtype = DType::f32, Device device = Device::cpu);
 
   // i32 [B, T] -> logits [B, T, V]; `probe`, when given, collects what the diagnostics read.

@@ -1,12 +1,15 @@
-// The presets of DESIGN.md's table, each a BlockSpec. `*` in the table = trainable.
+// The presets of DESIGN.md's table, each a BlockSpec. `*` in the table = trainable. Each official preset is
+// the block the authors' code builds for its configuration (docs/blocks.md, "Provenance"); the two
+// alternates, post_ln_textbook and vskipinit_eq4, are the textbook Post-LN and the paper's Eq. 4.
 #include "core/error.h"
 #include "nn/spec.h"
 
 namespace bf {
 
 const std::vector<std::string>& preset_names() {
-  static const std::vector<std::string> names = {"pre_ln", "post_ln", "parallel", "skipless",
-                                                 "vskipinit", "sas", "sas_p", "sas_p_nonorm"};
+  static const std::vector<std::string> names = {"pre_ln",   "post_ln",   "post_ln_textbook", "parallel",
+                                                 "skipless", "vskipinit", "vskipinit_eq4",    "sas",
+                                                 "sas_p",    "sas_p_nonorm"};
   return names;
 }
 
@@ -15,8 +18,8 @@ BlockSpec preset_block_spec(const std::string& preset) {
   BlockSpec s;  // defaults: sequential, RMSNorm x2, softmax, trained V/P with N(0, 0.02^2)
   if (preset == "pre_ln") {
     s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
-  } else if (preset == "post_ln") {
-    s.post_ln = true;
+  } else if (preset == "post_ln" || preset == "post_ln_textbook") {
+    s.norm_position = preset == "post_ln" ? NormPosition::post : NormPosition::post_textbook;
     s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
   } else if (preset == "parallel") {
     s.parallel = true;
@@ -25,6 +28,13 @@ BlockSpec preset_block_spec(const std::string& preset) {
   } else if (preset == "skipless") {
     s.a_SA = zero, s.b_SA = one, s.a_FF = zero, s.b_FF = one;
   } else if (preset == "vskipinit") {
+    // The authors' Value-SkipInit run: SAS's block with trained, orthogonally initialised W^V and W^P.
+    s.a_SA = zero, s.b_SA = one_trained, s.a_FF = one_trained, s.b_FF = b_ff_trained;
+    s.attention = AttentionKind::shaped;
+    s.zero_init_queries = true;
+    s.value_proj_init = MatrixInit::orthogonal;
+  } else if (preset == "vskipinit_eq4") {
+    // The paper's Eq. 4: A' = alpha I + beta A with beta = 0 at init, no centring, queries N(0, s^2).
     s.a_SA = zero, s.b_SA = one_trained, s.a_FF = one_trained, s.b_FF = b_ff_trained;
     s.attention = AttentionKind::skipinit;
     s.value_proj_init = MatrixInit::orthogonal;
@@ -67,13 +77,13 @@ void validate(const ModelConfig& c) {
   BF_CHECK(c.mlp_ratio >= 1, "model.mlp_ratio: expected at least 1, got ", c.mlp_ratio);
   BF_CHECK(c.init_std > 0, "model.init_std: expected a positive number, got ", c.init_std);
   BF_CHECK(c.norm_eps >= 0, "model.norm_eps: expected a non-negative number, got ", c.norm_eps);
+  BF_CHECK(c.dtype == DType::f32 || c.dtype == DType::f64, "model.dtype: expected f32 or f64, got ", dtype_name(c.dtype));
   const BlockSpec& b = c.block;
-  if (!b.post_ln) {
-    const bool attention_branch = b.b_SA.init != 0 || b.b_SA.trainable;
-    const bool mlp_branch = b.b_FF.init != 0 || b.b_FF.trainable;
-    BF_CHECK(attention_branch || mlp_branch,
-             "model.block: b_SA and b_FF are both 0 and fixed, so the block computes nothing");
-  }
+  BF_CHECK(!b.parallel || b.norm_position == NormPosition::pre, "model.block.norm_position: \"", to_string(b.norm_position),
+           "\" is for sequential blocks; a parallel block (model.block.parallel = true) has its one norm before both branches");
+  const bool attention_branch = b.b_SA.init != 0 || b.b_SA.trainable;
+  const bool mlp_branch = b.b_FF.init != 0 || b.b_FF.trainable;
+  BF_CHECK(attention_branch || mlp_branch, "model.block: b_SA and b_FF are both 0 and fixed, so the block computes nothing");
 }
 
 std::string to_string(AttentionKind k) {
@@ -87,5 +97,8 @@ std::string to_string(Activation k) {
   return k == Activation::relu ? "relu" : k == Activation::gelu ? "gelu" : "leaky_relu";
 }
 std::string to_string(MatrixInit k) { return k == MatrixInit::normal ? "normal" : "orthogonal"; }
+std::string to_string(NormPosition k) {
+  return k == NormPosition::pre ? "pre" : k == NormPosition::post ? "post" : "post_textbook";
+}
 
 }  // namespace bf

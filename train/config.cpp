@@ -148,8 +148,16 @@ std::vector<Field> build_schema() {
   f.push_back(number("model.leaky_slope", REF(model.leaky_slope), 0, 1, "Negative slope of leaky_relu"));
   f.push_back(number("model.init_std", REF(model.init_std), 1e-8, 10, "Std of every N(0, s^2) initialised weight"));
   f.push_back(number("model.norm_eps", REF(model.norm_eps), 0, 1, "eps of RMSNorm (added to rms) and LayerNorm"));
+  f.push_back(choice("model.dtype", REF(model.dtype),
+                     std::vector<std::pair<std::string, DType>>{{"f32", DType::f32}, {"f64", DType::f64}},
+                     "Precision of parameters, activations, optimiser state and checkpoint tensors"));
   f.push_back(boolean("model.block.parallel", REF(model.block.parallel), "Parallel block (Eq. 7) instead of sequential (Eq. 1)"));
-  f.push_back(boolean("model.block.post_ln", REF(model.block.post_ln), "Post-LN ordering (gains unused)"));
+  f.push_back(choice("model.block.norm_position", REF(model.block.norm_position),
+                     std::vector<std::pair<std::string, NormPosition>>{{"pre", NormPosition::pre},
+                                                                      {"post", NormPosition::post},
+                                                                      {"post_textbook", NormPosition::post_textbook}},
+                     "Sequential blocks: norms before the branches (Eq. 1); post, the authors' Post-LN (norms before "
+                     "the skips); or post_textbook, norms after the sums"));
   const std::vector<std::pair<std::string, Gain BlockSpec::*>> gains = {
       {"a_SA", &BlockSpec::a_SA}, {"b_SA", &BlockSpec::b_SA}, {"a_FF", &BlockSpec::a_FF}, {"b_FF", &BlockSpec::b_FF}};
   for (const auto& [name, member] : gains) {

@@ -95,7 +95,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   BF_CHECK(train_data.vocab_size() <= config.model.vocab_size, train_data.path(), ": token vocabulary ",
            train_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
 
-  Gpt model(config.model, config.run.seed, DType::f32, device);
+  Gpt model(config.model, config.run.seed, config.model.dtype, device);
   Optimizer optimizer(config.optim, model.parameters());
   BatchSampler sampler(train_data, config.data.batch_size, config.data.seq_len, sampler_seed(config.run.seed));
   int64_t start_step = 0;

@@ -1,12 +1,19 @@
 """Independent PyTorch reference ("oracle") for bareformer's transformer block family.
 
-Written from docs/DESIGN (He & Hofmann, "Simplifying Transformer Blocks", ICLR 2024), not from the C++
-code. One Block class is driven by a spec dict, the same way the C++ BlockSpec drives nn::Block.
-Everything here runs in float64; see make_fixtures.py for how the committed fixtures are produced.
+Written from the paper (He & Hofmann, "Simplifying Transformer Blocks", ICLR 2024) and the authors' code
+(github.com/bobby-he/simplified_transformers: myGPT2Block, myGPT2Attention and MyConv1D in
+simplified_transformers/model_utils.py, the yaml files in simplified_transformers/config/model/, and
+exp_scripts/baseline_comparison.sh), not from the C++ code. Where the paper's text and the code differ, the
+official presets follow the code (it produced the paper's figures) and the paper's or the textbook's form is
+an alternate preset: post_ln_textbook, vskipinit_eq4. One Block class is driven by a spec dict, the same way
+the C++ BlockSpec drives nn::Block. Everything here runs in float64; see make_fixtures.py for how the
+committed fixtures are produced.
 
 Block equations (x: [B, T, d]):
   sequential (Eq. 1): h   = a_SA*x + b_SA*MHA(norm1(x));  out = a_FF*h + b_FF*MLP(norm2(h))
-  post_ln:            h   = norm1(x + MHA(x));            out = norm2(h + MLP(h))
+  post (the authors' norm_position: post, myGPT2Block.forward):
+                      xn  = norm1(x); h = a_SA*xn + b_SA*MHA(xn);  hn = norm2(h); out = a_FF*hn + b_FF*MLP(hn)
+  post_textbook:      h   = norm1(a_SA*x + b_SA*MHA(x));  out = norm2(a_FF*h + b_FF*MLP(h))
   parallel   (Eq. 7): out = a_comb*x + b_SA*MHA(norm1(x)) + b_FF*MLP(norm1(x))   (a_comb stored as a_FF)
 A gain equal to 0 means that term is not computed. Trainable gains are parameters blocks.{i}.gain.<name>
 of shape [1]; fixed gains are plain Python floats (no parameter).
@@ -46,13 +53,16 @@ PRESETS = [
     "sas",
     "sas_p",
     "sas_p_nonorm",
+    # the alternates (appended, so every earlier preset keeps its fixture seed)
+    "post_ln_textbook",
+    "vskipinit_eq4",
 ]
 
 
 def block_spec(preset, layer):
     """The spec dict of block `layer` (0-based) for `preset`.
 
-    layout: "sequential" | "post_ln" | "parallel"
+    layout: "sequential" | "post" | "post_textbook" | "parallel"
     gains:  {name: (value, trainable)}
     attn:   "softmax" | "shaped" | "skipinit"
     v, proj: "trained" | "identity" | "reparam"
@@ -63,7 +73,13 @@ def block_spec(preset, layer):
         return dict(layout="sequential", gains=FIXED_ONES, attn="softmax", v="trained",
                     proj="trained", norm1="rms", norm2="rms")
     if preset == "post_ln":
-        return dict(layout="post_ln", gains=FIXED_ONES, attn="softmax", v="trained",
+        # default.yaml with norm_position: post. myGPT2Block applies ln_1 to the block's input before the
+        # skip branch is taken and ln_2 to the attention sum before the MLP's skip is taken.
+        return dict(layout="post", gains=FIXED_ONES, attn="softmax", v="trained",
+                    proj="trained", norm1="rms", norm2="rms")
+    if preset == "post_ln_textbook":
+        # Vaswani et al.: a norm after each residual sum
+        return dict(layout="post_textbook", gains=FIXED_ONES, attn="softmax", v="trained",
                     proj="trained", norm1="rms", norm2="rms")
     if preset == "parallel":
         # a_comb = 1 is stored under the name a_FF
@@ -73,6 +89,13 @@ def block_spec(preset, layer):
         return dict(layout="sequential", gains=SKIPLESS, attn="softmax", v="trained",
                     proj="trained", norm1="rms", norm2="rms")
     if preset == "vskipinit":
+        # baseline_comparison.sh "Value-SkipInit": skipless.yaml (centre_attn: true, so shaped attention;
+        # query_init_std 0) with value_skip_gain = proj_skip_gain = null, so W^V and W^P are plain trained
+        # (orthogonally initialised) MyConv1D layers in every block, block 0 included.
+        return dict(layout="sequential", gains=SKIPINIT_SEQ, attn="shaped", v="trained",
+                    proj="trained", norm1="rms", norm2="rms")
+    if preset == "vskipinit_eq4":
+        # the paper's Eq. 4: A' = alpha I + beta A (beta = 0 at init), no centring matrix
         return dict(layout="sequential", gains=SKIPINIT_SEQ, attn="skipinit", v="trained",
                     proj="trained", norm1="rms", norm2="rms")
     if preset == "sas":
@@ -214,13 +237,12 @@ class Block(nn.Module):
         self.mlp = MLP(d, mlp_ratio)
         self.gain = nn.ParameterDict()
         self.fixed = {}
-        if self.layout != "post_ln":
-            for name in GAIN_NAMES:
-                value, trainable = spec["gains"][name]
-                if trainable:
-                    self.gain[name] = nn.Parameter(torch.full((1,), float(value)))
-                else:
-                    self.fixed[name] = float(value)
+        for name in GAIN_NAMES:  # every layout has the four gains; a fixed one has no parameter
+            value, trainable = spec["gains"][name]
+            if trainable:
+                self.gain[name] = nn.Parameter(torch.full((1,), float(value)))
+            else:
+                self.fixed[name] = float(value)
 
     def g(self, name):
         return self.gain[name] if name in self.gain else self.fixed[name]
@@ -228,14 +250,23 @@ class Block(nn.Module):
     def is_off(self, name):
         return name not in self.gain and self.fixed[name] == 0.0
 
+    def _with_skip(self, name, skip, branch):
+        """branch + gain * skip, the skip left out when its gain is a fixed 0 (as myGPT2Block's add_*_skip)."""
+        return branch if self.is_off(name) else self.g(name) * skip + branch
+
     @staticmethod
     def _norm(norm, x):
         return x if norm is None else norm(x)
 
     def forward(self, x):
-        if self.layout == "post_ln":
-            h = self._norm(self.norm1, x + self.attn(x))
-            return self._norm(self.norm2, h + self.mlp(h))
+        if self.layout == "post":
+            xn = self._norm(self.norm1, x)
+            h = self._with_skip("a_SA", xn, self.g("b_SA") * self.attn(xn))
+            hn = self._norm(self.norm2, h)
+            return self._with_skip("a_FF", hn, self.g("b_FF") * self.mlp(hn))
+        if self.layout == "post_textbook":
+            h = self._norm(self.norm1, self._with_skip("a_SA", x, self.g("b_SA") * self.attn(x)))
+            return self._norm(self.norm2, self._with_skip("a_FF", h, self.g("b_FF") * self.mlp(h)))
         if self.layout == "sequential":
             h = self.g("b_SA") * self.attn(self._norm(self.norm1, x))
             if not self.is_off("a_SA"):
