@@ -53,7 +53,8 @@ void save_checkpoint(const std::string& path, const Config& config, const Gpt& m
   std::map<std::string, std::string> meta = {{"format", kCheckpointFormat},
                                              {"config", to_json(config).dump()},
                                              {"step", std::to_string(step)},
-                                             {"sampler_state", state_to_string(sampler_state)}};
+                                             {"sampler_state", state_to_string(sampler_state)},
+                                             {"dtype", std::string(dtype_name(model.dtype()))}};
   save_safetensors(path, tensors, meta);
 }
 
@@ -69,6 +70,15 @@ CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* o
       if (n == name) return &t;
     return nullptr;
   };
+  // The parameters' dtype is the run's model.dtype (config metadata; "dtype" repeats it for other readers).
+  // There is no conversion: an f64 run resumed in f32 would not be the run it claims to continue.
+  const DType recorded = info.config.model.dtype;
+  if (auto it = c.metadata.find("dtype"); it != c.metadata.end())
+    BF_CHECK(it->second == dtype_name(recorded), path, ": metadata dtype \"", it->second, "\" disagrees with its config's model.dtype \"",
+             dtype_name(recorded), "\"");
+  BF_CHECK(recorded == model.dtype(), path, ": the checkpoint was trained in ", dtype_name(recorded), " (model.dtype \"",
+           dtype_name(recorded), "\"), the model it is loaded into is ", dtype_name(model.dtype()), "; load it with model.dtype \"",
+           dtype_name(recorded), "\"");
   for (const Parameter& p : model.parameters().all()) {
     const Tensor* saved = find(p.name);
     BF_CHECK(saved != nullptr, path, ": parameter \"", p.name, "\" is missing (the checkpoint is of preset \"",
@@ -76,6 +86,8 @@ CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* o
     BF_CHECK(saved->shape() == p.value.shape(), path, ": parameter \"", p.name, "\" has shape ", saved->shape(),
              ", the model needs ", p.value.shape());
     BF_CHECK(saved->dtype() != DType::i32, path, ": parameter \"", p.name, "\" is stored as i32");
+    BF_CHECK(saved->dtype() == recorded, path, ": parameter \"", p.name, "\" is stored as ", dtype_name(saved->dtype()),
+             ", but the checkpoint's model.dtype is ", dtype_name(recorded));
     Tensor target = p.value;
     target.copy_from(saved->to(p.value.dtype()).to(p.value.device()));
   }

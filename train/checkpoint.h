@@ -1,6 +1,7 @@
 // A training checkpoint: one safetensors file holding the parameters (under their model names), the
 // optimiser state ("optim.*"), and in __metadata__ the resolved config (JSON), the step, and the batch
-// sampler's generator state. Written atomically; opens in any safetensors reader.
+// sampler's generator state, and "dtype" (f32 or f64, the model.dtype every parameter is stored in).
+// Written atomically; opens in any safetensors reader.
 #pragma once
 #include <string>
 
@@ -27,7 +28,8 @@ void save_checkpoint(const std::string& path, const Config& config, const Gpt& m
 CheckpointInfo read_checkpoint_info(const std::string& path);
 
 // Loads parameters (and the optimiser state when `optimizer` is given) into an existing model built from
-// the same model config. A missing tensor, or one with another shape, is a bf::Error naming it.
+// the same model config. A missing tensor, one with another shape, or a model of another dtype than the
+// checkpoint's (no conversion) is a bf::Error naming it.
 CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* optimizer);
 
 }  // namespace bf

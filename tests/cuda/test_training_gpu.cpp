@@ -4,7 +4,9 @@
 //     within 1e-3 relative (f32; the two runs drift apart only by rounding, which AdamW's normalised
 //     steps carry forward), the first step's within 1e-5;
 //   - two GPU runs give bitwise the same losses (every reduction on the GPU is deterministic);
-//   - the GPU run's checkpoint evaluates to the same validation loss on the CPU (1e-4 relative).
+//   - the GPU run's checkpoint evaluates to the same validation loss on the CPU (1e-4 relative);
+//   - with model.dtype = "f64" the 20 GPU steps match the CPU's to 1e-9 relative, and the GPU's f64
+//     checkpoint (F64 tensors) evaluates on the CPU to the GPU's validation loss to 1e-12.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -38,9 +40,11 @@ fs::path make_corpus() {
   return dir;
 }
 
-bf::Config small_run(const fs::path& data, const std::string& device, const std::string& name) {
+bf::Config small_run(const fs::path& data, const std::string& device, const std::string& name,
+                     bf::DType dtype = bf::DType::f32) {
   bf::Config c;
   c.model = bf::preset_model("sas_p");
+  c.model.dtype = dtype;
   c.model.n_layer = 2, c.model.d_model = 64, c.model.n_head = 4, c.model.max_seq_len = 32;
   c.data.dir = data.string();
   c.data.seq_len = 32;
@@ -87,5 +91,23 @@ TEST_CASE("20 training steps on the GPU match the CPU's losses and are reproduci
   const bf::TokenFile val = bf::TokenFile::load(config.data.dir + "/val.bin");
   const double val_cpu = bf::evaluate(on_cpu, val, config.data.batch_size, config.data.seq_len, config.run.eval_batches);
   CHECK(std::abs(val_cpu - gpu.final_val_loss) <= 1e-4 * std::abs(val_cpu));
+  fs::remove_all(data);
+}
+
+TEST_CASE("20 training steps in f64 on the GPU match the CPU's to 1e-9; the f64 checkpoint loads on the CPU") {
+  const fs::path data = make_corpus();
+  const bf::TrainSummary cpu = run(small_run(data, "cpu", "cpu64", bf::DType::f64));
+  const bf::TrainSummary gpu = run(small_run(data, "cuda", "cuda64", bf::DType::f64));
+  REQUIRE(gpu.step_losses.size() == 20);
+  for (size_t i = 0; i < 20; ++i) {
+    INFO("step " << i + 1 << ": cuda " << gpu.step_losses[i] << " cpu " << cpu.step_losses[i]);
+    CHECK(std::abs(gpu.step_losses[i] - cpu.step_losses[i]) <= 1e-9 * std::abs(cpu.step_losses[i]));
+  }
+  const bf::Config config = small_run(data, "cuda", "cuda64", bf::DType::f64);
+  bf::Gpt on_cpu(config.model, config.run.seed, bf::DType::f64);
+  bf::load_checkpoint(bf::checkpoint_path(config), on_cpu, nullptr);
+  const bf::TokenFile val = bf::TokenFile::load(config.data.dir + "/val.bin");
+  const double val_cpu = bf::evaluate(on_cpu, val, config.data.batch_size, config.data.seq_len, config.run.eval_batches);
+  CHECK(std::abs(val_cpu - gpu.final_val_loss) <= 1e-12 * std::abs(val_cpu));
   fs::remove_all(data);
 }

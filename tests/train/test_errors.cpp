@@ -273,6 +273,17 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
   });
 }
 
+TEST_CASE("errors: model.dtype and model.block.norm_position (bareformer train --resume, describe)") {
+  ScratchDir dir("dtype");
+  make_run_files(dir);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "model.dtype=f64"}, dir / "train.log").status == 0);
+  check_rows(dir, {
+      {{"train", "DIR/tiny.json", "--resume"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint was trained in f64 (model.dtype \"f64\"), the model it is loaded into is f32; load it with model.dtype \"f64\""},
+      {{"describe", "DIR/tiny.json", "--set", "model.dtype=f16"}, "bareformer: error: DIR/tiny.json: model.dtype: expected one of f32, f64, got \"f16\""},
+      {{"describe", "DIR/tiny.json", "--set", "model.preset=parallel", "--set", "model.block.norm_position=post"}, "bareformer: error: DIR/tiny.json: model.block.norm_position: \"post\" is for sequential blocks; a parallel block (model.block.parallel = true) has its one norm before both branches"},
+  });
+}
+
 TEST_CASE("errors: command line (missing and conflicting flags)") {
   ScratchDir dir("cli");
   make_run_files(dir);
