@@ -133,7 +133,7 @@ def init_preset(model, preset, torch, Reparam):
     weights 1; gains at their preset values; attention alpha = gamma = 1 and beta = 1 (shaped) or 0
     (skipinit, Eq. 4); shaped attention (sas, sas_p, sas_p_nonorm) starts with W_Q = 0, b_Q = 0, so
     each attention sub-block is the identity; the block-0 value reparam starts at alpha = beta = 1,
-    delta = 0; vskipinit's trained W^V, W^P are orthogonal."""
+    delta = 0; vskipinit's and vskipinit_eq4's trained W^V, W^P are orthogonal."""
     nn = torch.nn
     with torch.no_grad():
         model.tok_emb.weight.normal_(0.0, INIT_STD)
@@ -153,7 +153,7 @@ def init_preset(model, preset, torch, Reparam):
                 lin.bias.zero_()
             for m in (a.v, a.proj):
                 if isinstance(m, nn.Linear):
-                    if preset == "vskipinit":
+                    if preset in ("vskipinit", "vskipinit_eq4"):
                         nn.init.orthogonal_(m.weight)
                     else:
                         m.weight.normal_(0.0, INIT_STD)
