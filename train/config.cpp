@@ -271,6 +271,11 @@ void collect(const json& node, const std::string& section, const std::string& so
     const std::string path = section.empty() ? it.key() : section + "." + it.key();
     if (const Field* field = find_field(path)) {
       out.push_back({field, &it.value()});
+    } else if (path == "model.block.post_ln" && it.value().is_boolean()) {
+      // Configs and checkpoints written before model.block.norm_position: post_ln = true was the textbook
+      // Post-LN (now "post_textbook"), false the pre-norm block.
+      static const json textbook = "post_textbook", pre = "pre";
+      out.push_back({find_field("model.block.norm_position"), it.value().get<bool>() ? &textbook : &pre});
     } else if (is_section(path)) {
       if (!it.value().is_object()) fail(source, ": ", path, ": expected an object (a section), got ", json_type_name(it.value()));
       collect(it.value(), path, source, out);

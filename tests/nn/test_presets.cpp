@@ -137,3 +137,21 @@ TEST_CASE("a parallel block has one norm position: norm_position post is refused
                        "(model.block.parallel = true) has its one norm before both branches",
                        Error);
 }
+
+TEST_CASE("weight decay applies to the parameters the authors' MyTrainer decays, in every preset") {
+  // MyTrainer.create_optimizer decays every parameter outside LayerNorm / RMSNorm modules whose name holds
+  // neither "bias" nor "gain". In bareformer's names those are the weight matrices (Q, K, V, P, MLP), the
+  // reparameterised dW and the embeddings; the code's names for the block gains, the attention matrix's
+  // alpha / beta / gamma (attn_mat_skip_gain, attn_mat_resid_gain, centre_attn_gain) and the reparam
+  // scalars (resid_gain, skip_gain) all hold "gain".
+  for (const std::string& preset : preset_names()) {
+    INFO(preset);
+    Gpt model(test::tiny_config(preset), 1);
+    for (const Parameter& p : model.parameters().all()) {
+      INFO(p.name);
+      const bool in_norm = p.name.find("norm") != std::string::npos;
+      const bool matrix = p.name.ends_with(".weight") || p.name.ends_with(".delta");
+      CHECK(weight_decay_applies(p.group) == (matrix && !in_norm));
+    }
+  }
+}
