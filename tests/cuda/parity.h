@@ -67,6 +67,19 @@ class Side {
   const Kernels<T>& k;
 };
 
+// The largest |got - want| / allowed over the elements (allowed as in parity_mismatch): <= 1 is within.
+inline double parity_worst_ratio(const std::vector<double>& got, const std::vector<double>& want, Tolerance tol) {
+  if (got.size() != want.size()) return INFINITY;
+  double scale = 1, worst = 0;
+  for (double w : want) scale = std::max(scale, std::abs(w));
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double err = std::abs(got[i] - want[i]);
+    const double ratio = err == 0 ? 0 : err / (tol.atol * scale + tol.rtol * std::abs(want[i]));
+    worst = std::max(worst, std::isfinite(ratio) ? ratio : INFINITY);
+  }
+  return worst;
+}
+
 // "" when within tolerance, else the count of bad elements and the worst one.
 inline std::string parity_mismatch(const std::vector<double>& got, const std::vector<double>& want, Tolerance tol) {
   if (got.size() != want.size()) return "size " + std::to_string(got.size()) + " != " + std::to_string(want.size());
