@@ -117,13 +117,16 @@ command -v nvcc > /dev/null && nvcc_candidates+=("$(command -v nvcc)")
 for root in "${CUDA_HOME:-}" "${CUDA_PATH:-}" /usr/local/cuda $(ls -d /usr/local/cuda-* 2>/dev/null | sort -rV) /opt/cuda; do
   [ -n "$root" ] && nvcc_candidates+=("$root/bin/nvcc")
 done
+shopt -s nullglob  # a pattern that matches nothing adds nothing
 for site in "${sites[@]}"; do
   for bin in "$site"/nvidia/*/bin/nvcc; do nvcc_candidates+=("$bin"); done
 done
+shopt -u nullglob
+mapfile -t nvcc_candidates < <(printf '%s\n' "${nvcc_candidates[@]}" | awk 'NF && !seen[$0]++')
 NVCC=""
 {
   echo "== toolchain search"
-  echo "python site-packages searched: ${sites[*]:-(none)}"
+  echo "python site-packages searched (nvidia/*/bin, nvidia/*/lib): ${sites[*]:-(none)}"
   for candidate in "${nvcc_candidates[@]}"; do
     if [ -x "$candidate" ]; then
       echo "nvcc candidate: $candidate (found)"
@@ -146,9 +149,11 @@ blas_dirs=("$cuda_root/lib64" "$cuda_root/lib" "$cuda_root/targets/x86_64-linux/
 for root in /usr/local/cuda $(ls -d /usr/local/cuda-* 2>/dev/null | sort -rV); do
   blas_dirs+=("$root/lib64" "$root/targets/x86_64-linux/lib")
 done
+shopt -s nullglob
 for site in "${sites[@]}"; do
   for dir in "$site"/nvidia/*/lib; do blas_dirs+=("$dir"); done
 done
+shopt -u nullglob
 IFS=: read -r -a ld_dirs <<< "${LD_LIBRARY_PATH:-}"
 blas_dirs+=("${ld_dirs[@]}")
 mapfile -t blas_found < <(for d in "${blas_dirs[@]}"; do [ -n "$d" ] && ls "$d"/libcublas.so.* 2>/dev/null; done
@@ -260,6 +265,10 @@ else
 fi
 
 # ---- 4. benchmark: the paper's headline model, bareformer and PyTorch alternating on the same GPU
+if [ "$tests_state" = "$(why 77)" ]; then
+  note "benchmark not run: no usable CUDA device"
+  exit "$status"
+fi
 bench="$LOG_DIR/bench.txt"
 bench_err="$LOG_DIR/bench_stderr.txt"
 echo "engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops sgemm_gflops frac_sgemm peak_mib estimate_mib" > "$bench"
