@@ -105,7 +105,7 @@ note "gpu_check: started $(date -u '+%Y-%m-%d %H:%M:%S') UTC, deadline in ${BUDG
 env_log="$LOG_DIR/env.txt"
 : > "$env_log"
 site_dirs() {
-  "$PYTHON" -c 'import site; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' 2>/dev/null
+  timeout 20 "$PYTHON" -c 'import site; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' 2>/dev/null
   for d in /usr/local/lib/python3*/dist-packages /usr/lib/python3/dist-packages /opt/*/.venv/lib/python3*/site-packages; do
     [ -d "$d" ] && echo "$d"
   done
@@ -141,7 +141,7 @@ if [ -z "$NVCC" ]; then
   status=1
   exit 1
 fi
-cuda_major=$("$NVCC" --version 2>/dev/null | sed -n 's/.*release \([0-9]*\)\..*/\1/p' | head -1)
+cuda_major=$(timeout 20 "$NVCC" --version 2>/dev/null | sed -n 's/.*release \([0-9]*\)\..*/\1/p' | head -1)
 cuda_root=$(dirname "$(dirname "$NVCC")")
 export CUDACXX="$NVCC"
 # Every libcublas.so.* in the usual places, then the one of nvcc's major version, first found.
@@ -181,13 +181,13 @@ fi
 {
   echo "== machine"
   date -u; uname -a
-  nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap,clocks.sm,clocks.max.sm --format=csv 2>&1
+  timeout 20 nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap,clocks.sm,clocks.max.sm --format=csv 2>&1
   "$NVCC" --version 2>&1 | tail -2
   cmake --version | head -1; echo "ninja $(ninja --version)"; g++ --version | head -1
   timeout 30 "$PYTHON" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))" 2>&1
 } >> "$env_log" 2>&1
-gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
-cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .')
+gpu=$(timeout 20 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
+cap=$(timeout 20 nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .')
 ARCHS=${CUDA_ARCHS:-${cap:-80;90}}
 note "machine: GPU ${gpu:-not found by nvidia-smi}; $JOBS cores; building for CUDA architecture(s) $ARCHS"
 

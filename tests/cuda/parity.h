@@ -4,7 +4,7 @@
 //
 // Tolerances: |cuda - cpu| <= atol * max(1, max|cpu|) + rtol * |cpu| per element, i.e. atol is relative to
 // the output array's scale (an element near 0 in an array of size-1 values is held to the array's scale).
-//   f64: rtol = atol = 1e-12 for every kernel (the bar);
+//   f64: rtol = atol = 1e-12 for every kernel (the f64 bar of every CPU-against-GPU comparison);
 //   f32: stated per kernel in test_kernels.cpp, chosen from the error of f32 arithmetic in a different
 //        order (FMA contraction on the GPU, tree instead of sequential sums, expf/tanhf vs Eigen's).
 #pragma once
