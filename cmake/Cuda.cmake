@@ -13,15 +13,69 @@ if(NOT BF_CUDA_MODE MATCHES "^(AUTO|ON|OFF)$")
   message(FATAL_ERROR "BAREFORMER_CUDA must be AUTO, ON or OFF, got '${BAREFORMER_CUDA}'")
 endif()
 
+# bf_find_nvcc(<var>): the first nvcc of the search order described below, or <var>-NOTFOUND.
+function(bf_find_nvcc out_var)
+  set(hints "")
+  foreach(var CUDA_HOME CUDA_PATH)
+    if(DEFINED ENV{${var}})
+      list(APPEND hints "$ENV{${var}}/bin")
+    endif()
+  endforeach()
+  file(GLOB versioned LIST_DIRECTORIES true /usr/local/cuda-*/bin)
+  list(SORT versioned ORDER DESCENDING)
+  list(APPEND hints /usr/local/cuda/bin ${versioned} /opt/cuda/bin)
+  find_program(python_for_nvcc NAMES python3 python NO_CACHE)
+  if(python_for_nvcc)
+    execute_process(COMMAND "${python_for_nvcc}" -c
+                      "import site; print(';'.join(site.getsitepackages() + [site.getusersitepackages()]))"
+                    OUTPUT_VARIABLE site_dirs OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET TIMEOUT 20)
+    foreach(dir IN LISTS site_dirs)
+      file(GLOB pip_bins LIST_DIRECTORIES true "${dir}/nvidia/*/bin")
+      list(APPEND hints ${pip_bins})
+    endforeach()
+  endif()
+  # PATH first (find_program's default), then the hints in order.
+  find_program(nvcc_path nvcc HINTS ${hints} NO_CACHE)
+  set(${out_var} "${nvcc_path}" PARENT_SCOPE)
+endfunction()
+
+# The caching allocator reuses a released block at once because every piece of GPU work is queued on the
+# backend's one stream (backends/cuda/cuda_kernels.h). Work on the legacy default stream would break that
+# silently, so refuse to configure a backend source that launches a kernel without naming stream() or
+# calls the synchronous cudaMemcpy / cudaMemset (which use the default stream).
+function(bf_check_cuda_streams)
+  file(GLOB sources "${CMAKE_CURRENT_SOURCE_DIR}/backends/cuda/*.cu" "${CMAKE_CURRENT_SOURCE_DIR}/backends/cuda/*.cuh"
+                    "${CMAKE_CURRENT_SOURCE_DIR}/backends/cuda/*.cpp" "${CMAKE_CURRENT_SOURCE_DIR}/backends/cuda/*.h")
+  foreach(source IN LISTS sources)
+    file(READ "${source}" text)
+    string(REGEX MATCHALL "<<<[^;{}]*>>>" launches "${text}")
+    foreach(launch IN LISTS launches)
+      if(NOT launch MATCHES "stream\\(\\)")
+        message(FATAL_ERROR "${source}: the launch ${launch} does not name stream(); every kernel of the "
+                            "CUDA backend must run on its one stream (backends/cuda/cuda_kernels.h says why)")
+      endif()
+    endforeach()
+    if(text MATCHES "cuda(Memcpy|Memset)(2D|3D)?\\(")
+      message(FATAL_ERROR "${source}: synchronous ${CMAKE_MATCH_0} runs on the default stream; use the Async "
+                          "form with stream() (backends/cuda/cuda_kernels.h says why)")
+    endif()
+  endforeach()
+endfunction()
+
 set(BF_WITH_CUDA OFF)
 if(BF_CUDA_MODE STREQUAL "AUTO" AND (BAREFORMER_SANITIZE OR BAREFORMER_FUZZ))
   message(STATUS "bareformer: CUDA backend off (BAREFORMER_CUDA=AUTO with sanitizers or fuzzing)")
 elseif(NOT BF_CUDA_MODE STREQUAL "OFF")
-  # nvcc is often installed outside PATH; look where the toolkit installs it before giving up.
-  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
-    find_program(BF_NVCC nvcc)
-    if(NOT BF_NVCC)
-      set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc CACHE FILEPATH "CUDA compiler")
+  # nvcc is often installed outside PATH. Unless CMAKE_CUDA_COMPILER or $CUDACXX names one, look where
+  # toolkits and pip packages put it, first found wins: PATH, $CUDA_HOME/bin, $CUDA_PATH/bin,
+  # /usr/local/cuda/bin, /usr/local/cuda-*/bin (newest first), /opt/cuda/bin, then the nvidia/*/bin folders
+  # of python3's site-packages (the pip packages nvidia-cuda-nvcc, or cuda-toolkit's nvidia/cu13). The
+  # folder that holds libcublas there is found at run time (backends/cuda/cublas_api.cpp).
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
+    bf_find_nvcc(BF_NVCC_FOUND)
+    if(BF_NVCC_FOUND)
+      set(CMAKE_CUDA_COMPILER "${BF_NVCC_FOUND}" CACHE FILEPATH "CUDA compiler")
+      message(STATUS "bareformer: nvcc at ${BF_NVCC_FOUND}")
     endif()
   endif()
   include(CheckLanguage)
@@ -42,6 +96,7 @@ elseif(NOT BF_CUDA_MODE STREQUAL "OFF")
     set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
+    bf_check_cuda_streams()
     set(BF_WITH_CUDA ON)
     message(STATUS "bareformer: CUDA backend on (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
                    "architectures ${CMAKE_CUDA_ARCHITECTURES})")

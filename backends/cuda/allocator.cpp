@@ -2,6 +2,10 @@
 // core/storage.cpp: a free list per exact byte size, since training repeats the same shapes every step,
 // so after the first step no tensor reaches cudaMalloc (which is slow and synchronises the device).
 // Released blocks are reused without waiting: every kernel runs on the one stream (cuda_kernels.h).
+// That is the allocator's one safety assumption: NOTHING touches this memory from another stream, the
+// legacy default stream included (it does not order against the non-blocking stream). Every launch,
+// copy and memset of the backend names stream(), and cmake/Cuda.cmake refuses to configure a backend
+// source that does not; code outside the backend must not launch CUDA work on these pointers.
 #include <mutex>
 #include <string>
 

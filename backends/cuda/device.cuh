@@ -23,9 +23,13 @@
 
 namespace bf::cuda {
 
-// Warp-per-row kernels: warp w of block b owns row b * kRowsPerBlock + w; lane l of it takes the
-// columns l, l + 32, l + 64, ...
+// Warp-per-row kernels: warp w of block b owns row b * kRowsPerBlock + w (then, only when there are more
+// rows than the clamped grid has warps, that row plus multiples of the grid's warp count); lane l of it
+// takes the columns l, l + 32, l + 64, ... Every lane of a warp holds the same r, so a warp enters and
+// leaves the loop together and the shuffles inside see all 32 lanes.
 __device__ inline int64_t warp_row() { return int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; }
+#define BF_FOR_EACH_WARP_ROW(r, rows) \
+  for (int64_t r = ::bf::cuda::warp_row(); r < int64_t(rows); r += int64_t(gridDim.x) * ::bf::cuda::kRowsPerBlock)
 __device__ inline int lane() { return static_cast<int>(threadIdx.x % kWarp); }
 
 __device__ inline float exp_(float x) { return expf(x); }

@@ -12,72 +12,72 @@ namespace {
 template <class T>
 __global__ void layernorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean,
                                  T* rstd) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* xr = x + r * cols;
-  T m = 0;
-  for (int64_t c = lane(); c < cols; c += kWarp) m += xr[c];
-  m = warp_sum(m) / T(cols);
-  T var = 0;
-  for (int64_t c = lane(); c < cols; c += kWarp) var += (xr[c] - m) * (xr[c] - m);
-  var = warp_sum(var) / T(cols);
-  const T s = T(1) / sqrt_(var + eps);
-  if (lane() == 0) mean[r] = m, rstd[r] = s;
-  T* yr = y + r * cols;
-  for (int64_t c = lane(); c < cols; c += kWarp) yr[c] = (xr[c] - m) * s * w[c] + b[c];
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = x + r * cols;
+    T m = 0;
+    for (int64_t c = lane(); c < cols; c += kWarp) m += xr[c];
+    m = warp_sum(m) / T(cols);
+    T var = 0;
+    for (int64_t c = lane(); c < cols; c += kWarp) var += (xr[c] - m) * (xr[c] - m);
+    var = warp_sum(var) / T(cols);
+    const T s = T(1) / sqrt_(var + eps);
+    if (lane() == 0) mean[r] = m, rstd[r] = s;
+    T* yr = y + r * cols;
+    for (int64_t c = lane(); c < cols; c += kWarp) yr[c] = (xr[c] - m) * s * w[c] + b[c];
+  }
 }
 
 // g = dy w;  dx += rstd (g - mean(g) - xhat mean(g xhat)),  xhat = (x - mean) rstd
 template <class T>
 __global__ void layernorm_dx_kernel(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd,
                                     const T* dy, T* dx_acc) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* xr = x + r * cols;
-  const T* dyr = dy + r * cols;
-  const T m = mean[r], s = rstd[r];
-  T g_mean = 0, gx_mean = 0;
-  for (int64_t c = lane(); c < cols; c += kWarp) {
-    const T g = dyr[c] * w[c];
-    g_mean += g;
-    gx_mean += g * (xr[c] - m) * s;
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = x + r * cols;
+    const T* dyr = dy + r * cols;
+    const T m = mean[r], s = rstd[r];
+    T g_mean = 0, gx_mean = 0;
+    for (int64_t c = lane(); c < cols; c += kWarp) {
+      const T g = dyr[c] * w[c];
+      g_mean += g;
+      gx_mean += g * (xr[c] - m) * s;
+    }
+    g_mean = warp_sum(g_mean) / T(cols);
+    gx_mean = warp_sum(gx_mean) / T(cols);
+    T* dxr = dx_acc + r * cols;
+    for (int64_t c = lane(); c < cols; c += kWarp) dxr[c] += s * (dyr[c] * w[c] - g_mean - (xr[c] - m) * s * gx_mean);
   }
-  g_mean = warp_sum(g_mean) / T(cols);
-  gx_mean = warp_sum(gx_mean) / T(cols);
-  T* dxr = dx_acc + r * cols;
-  for (int64_t c = lane(); c < cols; c += kWarp) dxr[c] += s * (dyr[c] * w[c] - g_mean - (xr[c] - m) * s * gx_mean);
 }
 
 // rms = sqrt((1/n) sum x^2),  s = 1/(rms + eps),  y = x s w
 template <class T>
 __global__ void rmsnorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* xr = x + r * cols;
-  T sq = 0;
-  for (int64_t c = lane(); c < cols; c += kWarp) sq += xr[c] * xr[c];
-  const T root = sqrt_(warp_sum(sq) / T(cols));
-  if (lane() == 0) rms[r] = root;
-  const T s = T(1) / (root + eps);
-  T* yr = y + r * cols;
-  for (int64_t c = lane(); c < cols; c += kWarp) yr[c] = xr[c] * s * w[c];
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = x + r * cols;
+    T sq = 0;
+    for (int64_t c = lane(); c < cols; c += kWarp) sq += xr[c] * xr[c];
+    const T root = sqrt_(warp_sum(sq) / T(cols));
+    if (lane() == 0) rms[r] = root;
+    const T s = T(1) / (root + eps);
+    T* yr = y + r * cols;
+    for (int64_t c = lane(); c < cols; c += kWarp) yr[c] = xr[c] * s * w[c];
+  }
 }
 
 // dx_i += s g_i - s^2 x_i / (n rms) sum_j g_j x_j  (g = dy w; the second term is 0 when rms = 0)
 template <class T>
 __global__ void rmsnorm_dx_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy,
                                   T* dx_acc) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* xr = x + r * cols;
-  const T* dyr = dy + r * cols;
-  const T s = T(1) / (rms[r] + eps);
-  T gx = 0;
-  for (int64_t c = lane(); c < cols; c += kWarp) gx += dyr[c] * w[c] * xr[c];
-  gx = warp_sum(gx);
-  const T k = rms[r] > T(0) ? s * s * gx / (T(cols) * rms[r]) : T(0);
-  T* dxr = dx_acc + r * cols;
-  for (int64_t c = lane(); c < cols; c += kWarp) dxr[c] += s * dyr[c] * w[c] - k * xr[c];
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = x + r * cols;
+    const T* dyr = dy + r * cols;
+    const T s = T(1) / (rms[r] + eps);
+    T gx = 0;
+    for (int64_t c = lane(); c < cols; c += kWarp) gx += dyr[c] * w[c] * xr[c];
+    gx = warp_sum(gx);
+    const T k = rms[r] > T(0) ? s * s * gx / (T(cols) * rms[r]) : T(0);
+    T* dxr = dx_acc + r * cols;
+    for (int64_t c = lane(); c < cols; c += kWarp) dxr[c] += s * dyr[c] * w[c] - k * xr[c];
+  }
 }
 
 // Column-sum terms for the parameter gradients: dw += sum_r dy xhat (LayerNorm), db += sum_r dy,

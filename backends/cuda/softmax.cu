@@ -9,75 +9,79 @@ namespace {
 // y_j = exp(x_j - m) / sum_k exp(x_k - m), m = max_k x_k, over the visible k (k <= i when causal, where
 // i = r mod cols is the row's index inside its [T, T] block). Masked entries are written as exactly 0.
 template <class T> __global__ void softmax_kernel(int64_t rows, int64_t cols, bool causal, const T* x, T* y) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;  // the whole warp leaves together, so the shuffles below see all 32 lanes
-  const T* xr = x + r * cols;
-  T* yr = y + r * cols;
-  const int64_t visible = causal ? r % cols + 1 : cols;
-  T m = neg_infinity<T>();
-  for (int64_t j = lane(); j < visible; j += kWarp) m = max_(m, xr[j]);
-  m = warp_max(m);
-  T sum = 0;
-  for (int64_t j = lane(); j < visible; j += kWarp) {
-    const T e = exp_(xr[j] - m);
-    yr[j] = e;
-    sum += e;
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = x + r * cols;
+    T* yr = y + r * cols;
+    const int64_t visible = causal ? r % cols + 1 : cols;
+    T m = neg_infinity<T>();
+    for (int64_t j = lane(); j < visible; j += kWarp) m = max_(m, xr[j]);
+    m = warp_max(m);
+    T sum = 0;
+    for (int64_t j = lane(); j < visible; j += kWarp) {
+      const T e = exp_(xr[j] - m);
+      yr[j] = e;
+      sum += e;
+    }
+    const T inv = T(1) / warp_sum(sum);
+    for (int64_t j = lane(); j < cols; j += kWarp) yr[j] = j < visible ? yr[j] * inv : T(0);
   }
-  const T inv = T(1) / warp_sum(sum);
-  for (int64_t j = lane(); j < cols; j += kWarp) yr[j] = j < visible ? yr[j] * inv : T(0);
 }
 
 // dx_j += y_j (dy_j - sum_k dy_k y_k); one warp per row.
 template <class T> __global__ void softmax_backward_kernel(int64_t rows, int64_t cols, const T* y, const T* dy, T* dx_acc) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* yr = y + r * cols;
-  const T* dyr = dy + r * cols;
-  T dot = 0;
-  for (int64_t j = lane(); j < cols; j += kWarp) dot += dyr[j] * yr[j];
-  dot = warp_sum(dot);
-  T* dxr = dx_acc + r * cols;
-  for (int64_t j = lane(); j < cols; j += kWarp) dxr[j] += yr[j] * (dyr[j] - dot);
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* yr = y + r * cols;
+    const T* dyr = dy + r * cols;
+    T dot = 0;
+    for (int64_t j = lane(); j < cols; j += kWarp) dot += dyr[j] * yr[j];
+    dot = warp_sum(dot);
+    T* dxr = dx_acc + r * cols;
+    for (int64_t j = lane(); j < cols; j += kWarp) dxr[j] += yr[j] * (dyr[j] - dot);
+  }
 }
 
 // row_lse[r] = m + log sum_j exp(x_j - m); one warp per row.
 template <class T> __global__ void row_lse_kernel(int64_t rows, int64_t cols, const T* logits, T* row_lse) {
-  const int64_t r = warp_row();
-  if (r >= rows) return;
-  const T* xr = logits + r * cols;
-  T m = neg_infinity<T>();
-  for (int64_t j = lane(); j < cols; j += kWarp) m = max_(m, xr[j]);
-  m = warp_max(m);
-  T sum = 0;
-  for (int64_t j = lane(); j < cols; j += kWarp) sum += exp_(xr[j] - m);
-  sum = warp_sum(sum);
-  if (lane() == 0) row_lse[r] = m + log_(sum);
-}
-
-// One block: thread t adds rows t, t + 256, ... of (row_lse[r] - x[r, target_r]) and counts the valid rows,
-// in double; the block tree adds the threads; loss[0] = total / valid (0 when no row is valid).
-template <class T>
-__global__ void mean_nll_kernel(int64_t rows, int64_t cols, const T* logits, const int32_t* targets, int32_t ignore_index,
-                                const T* row_lse, T* loss) {
-  double total = 0, valid = 0;
-  for (int64_t r = threadIdx.x; r < rows; r += kReduceThreads) {
-    const int32_t t = targets[r];
-    if (t == ignore_index) continue;
-    total += static_cast<double>(row_lse[r]) - static_cast<double>(logits[r * cols + t]);
-    valid += 1;
+  BF_FOR_EACH_WARP_ROW(r, rows) {
+    const T* xr = logits + r * cols;
+    T m = neg_infinity<T>();
+    for (int64_t j = lane(); j < cols; j += kWarp) m = max_(m, xr[j]);
+    m = warp_max(m);
+    T sum = 0;
+    for (int64_t j = lane(); j < cols; j += kWarp) sum += exp_(xr[j] - m);
+    sum = warp_sum(sum);
+    if (lane() == 0) row_lse[r] = m + log_(sum);
   }
-  total = block_sum(total);
-  valid = block_sum(valid);
-  if (threadIdx.x == 0) loss[0] = valid > 0 ? static_cast<T>(total / valid) : T(0);
 }
 
-// One block: the number of rows whose target is not ignore_index (exact in double up to 2^53 rows).
-__global__ void count_valid_kernel(int64_t rows, const int32_t* targets, int32_t ignore_index, double* valid) {
-  double count = 0;
-  for (int64_t r = threadIdx.x; r < rows; r += kReduceThreads) count += targets[r] != ignore_index ? 1 : 0;
-  count = block_sum(count);
-  if (threadIdx.x == 0) valid[0] = count;
-}
+// The loss mean, loss = (sum over valid rows r of lse_r - x[r, target_r]) / (number of valid rows), as two
+// deterministic_sum passes (reduce.cuh: fixed slices of rows per block, then the slice totals in order, in
+// double), so it spreads over up to 512 blocks instead of one: first the count of valid rows into a
+// double (exact up to 2^53 rows), then the total, whose finish divides by that count (0 when none is valid).
+struct ValidRow {
+  const int32_t* targets;
+  int32_t ignore_index;
+  __device__ double operator()(int64_t r) const { return targets[r] != ignore_index ? 1.0 : 0.0; }
+};
+template <class T> struct RowNll {
+  const T *logits, *row_lse;
+  const int32_t* targets;
+  int32_t ignore_index;
+  int64_t cols;
+  __device__ double operator()(int64_t r) const {
+    const int32_t t = targets[r];
+    return t == ignore_index ? 0.0 : static_cast<double>(row_lse[r]) - static_cast<double>(logits[r * cols + t]);
+  }
+};
+struct StoreTotal {
+  double* out;
+  __device__ void operator()(double total) const { out[0] = total; }
+};
+template <class T> struct StoreMean {
+  const double* valid;
+  T* loss;
+  __device__ void operator()(double total) const { loss[0] = valid[0] > 0 ? static_cast<T>(total / valid[0]) : T(0); }
+};
 
 // dlogits[r,j] += s exp(x_j - lse_r), then -= s at j = target_r, with s = dloss / n_valid (the CPU's two
 // steps, in its order); ignored rows are untouched. Grid-stride, one element of [rows, cols] per thread.
@@ -109,12 +113,16 @@ template <class T> void softmax_backward(int64_t rows, int64_t cols, const T* y,
 template <class T>
 void cross_entropy(int64_t rows, int64_t cols, const T* logits, const int32_t* targets, int32_t ignore_index, T* row_lse,
                    T* loss) {
-  if (rows > 0 && cols > 0) {
-    row_lse_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, logits, row_lse);
-    BF_CUDA_CHECK_LAUNCH();
+  if (rows <= 0 || cols <= 0) {  // no row: the mean over no valid row is 0, as on the CPU
+    BF_CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(T), stream()));  // all-zero bits are +0.0
+    return;
   }
-  mean_nll_kernel<<<1, kReduceThreads, 0, stream()>>>(rows, cols, logits, targets, ignore_index, row_lse, loss);
+  row_lse_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, logits, row_lse);
   BF_CUDA_CHECK_LAUNCH();
+  Storage valid(sizeof(double), Device::cuda);
+  double* v = static_cast<double*>(valid.data());
+  deterministic_sum(rows, ValidRow{targets, ignore_index}, StoreTotal{v});
+  deterministic_sum(rows, RowNll<T>{logits, row_lse, targets, ignore_index, cols}, StoreMean<T>{v, loss});
 }
 template <class T>
 void cross_entropy_backward(int64_t rows, int64_t cols, const T* logits, const int32_t* targets, int32_t ignore_index,
@@ -122,8 +130,7 @@ void cross_entropy_backward(int64_t rows, int64_t cols, const T* logits, const i
   if (rows <= 0 || cols <= 0) return;
   Storage valid(sizeof(double), Device::cuda);
   double* v = static_cast<double*>(valid.data());
-  count_valid_kernel<<<1, kReduceThreads, 0, stream()>>>(rows, targets, ignore_index, v);
-  BF_CUDA_CHECK_LAUNCH();
+  deterministic_sum(rows, ValidRow{targets, ignore_index}, StoreTotal{v});
   BF_LAUNCH_1D(cross_entropy_backward_kernel<T>, rows * cols, cols, logits, targets, ignore_index, row_lse, dloss, v,
                dlogits_acc);
 }

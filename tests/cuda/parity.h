@@ -4,7 +4,7 @@
 //
 // Tolerances: |cuda - cpu| <= atol * max(1, max|cpu|) + rtol * |cpu| per element, i.e. atol is relative to
 // the output array's scale (an element near 0 in an array of size-1 values is held to the array's scale).
-//   f64: rtol = atol = 1e-12 for every kernel (the bar);
+//   f64: rtol = atol = 1e-12 for every kernel (the f64 bar of every CPU-against-GPU comparison);
 //   f32: stated per kernel in test_kernels.cpp, chosen from the error of f32 arithmetic in a different
 //        order (FMA contraction on the GPU, tree instead of sequential sums, expf/tanhf vs Eigen's).
 #pragma once
@@ -66,6 +66,19 @@ class Side {
  public:
   const Kernels<T>& k;
 };
+
+// The largest |got - want| / allowed over the elements (allowed as in parity_mismatch): <= 1 is within.
+inline double parity_worst_ratio(const std::vector<double>& got, const std::vector<double>& want, Tolerance tol) {
+  if (got.size() != want.size()) return INFINITY;
+  double scale = 1, worst = 0;
+  for (double w : want) scale = std::max(scale, std::abs(w));
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double err = std::abs(got[i] - want[i]);
+    const double ratio = err == 0 ? 0 : err / (tol.atol * scale + tol.rtol * std::abs(want[i]));
+    worst = std::max(worst, std::isfinite(ratio) ? ratio : INFINITY);
+  }
+  return worst;
+}
 
 // "" when within tolerance, else the count of bad elements and the worst one.
 inline std::string parity_mismatch(const std::vector<double>& got, const std::vector<double>& want, Tolerance tol) {
