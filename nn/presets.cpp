@@ -1,6 +1,6 @@
-// The presets of DESIGN.md's table, each a BlockSpec. `*` in the table = trainable. Each official preset is
-// the block the authors' code builds for its configuration (docs/blocks.md, "Provenance"); the two
-// alternates, post_ln_textbook and vskipinit_eq4, are the textbook Post-LN and the paper's Eq. 4.
+// The presets of docs/blocks.md's table, each a BlockSpec. `*` in the table = trainable. Each official
+// preset is the block the authors' code builds for its configuration (docs/blocks.md, "Provenance"); the
+// two alternates, post_ln_textbook and vskipinit_eq4, are the textbook Post-LN and the paper's Eq. 4.
 #include "core/error.h"
 #include "nn/spec.h"
 
@@ -76,7 +76,9 @@ void validate(const ModelConfig& c) {
   BF_CHECK(c.max_seq_len >= 1, "model.max_seq_len: expected at least 1, got ", c.max_seq_len);
   BF_CHECK(c.mlp_ratio >= 1, "model.mlp_ratio: expected at least 1, got ", c.mlp_ratio);
   BF_CHECK(c.init_std > 0, "model.init_std: expected a positive number, got ", c.init_std);
-  BF_CHECK(c.norm_eps >= 0, "model.norm_eps: expected a non-negative number, got ", c.norm_eps);
+  // RMSNorm divides by rms + eps and LayerNorm by sqrt(var + eps): with eps = 0 an all-zero row gives 0/0 = NaN.
+  BF_CHECK(c.norm_eps > 0, "model.norm_eps: expected a positive number, got ", c.norm_eps,
+           " (with eps = 0 an all-zero row makes RMSNorm and LayerNorm compute 0/0)");
   BF_CHECK(c.dtype == DType::f32 || c.dtype == DType::f64, "model.dtype: expected f32 or f64, got ", dtype_name(c.dtype));
   const BlockSpec& b = c.block;
   BF_CHECK(!b.parallel || b.norm_position == NormPosition::pre, "model.block.norm_position: \"", to_string(b.norm_position),

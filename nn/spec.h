@@ -1,4 +1,4 @@
-// What a model is, as data: the BlockSpec every variant of the paper is an instance of (DESIGN.md,
+// What a model is, as data: the BlockSpec every variant of the paper is an instance of (docs/design.md,
 // "The block family"), and the ModelConfig around it. Presets (nn/presets.cpp) fill these; JSON
 // overrides any field.
 #pragma once

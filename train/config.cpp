@@ -134,7 +134,7 @@ std::vector<Field> build_schema() {
   std::vector<std::pair<std::string, std::string>> presets;
   for (const auto& p : preset_names()) presets.push_back({p, p});
   f.push_back(choice("model.preset", REF(model.preset), presets,
-                     "The block variant (DESIGN.md table); its BlockSpec is the starting point for model.block"));
+                     "The block variant (docs/blocks.md, \"The presets\"); its BlockSpec is the starting point for model.block"));
   f.push_back(integer("model.n_layer", REF(model.n_layer), 1, 1024, "Number of blocks"));
   f.push_back(integer("model.d_model", REF(model.d_model), 1, 65536, "Width d"));
   f.push_back(integer("model.n_head", REF(model.n_head), 1, 1024, "Attention heads H (d_k = d / H)"));
@@ -147,7 +147,7 @@ std::vector<Field> build_schema() {
                      "MLP nonlinearity"));
   f.push_back(number("model.leaky_slope", REF(model.leaky_slope), 0, 1, "Negative slope of leaky_relu"));
   f.push_back(number("model.init_std", REF(model.init_std), 1e-8, 10, "Std of every N(0, s^2) initialised weight"));
-  f.push_back(number("model.norm_eps", REF(model.norm_eps), 0, 1, "eps of RMSNorm (added to rms) and LayerNorm"));
+  f.push_back(number("model.norm_eps", REF(model.norm_eps), 0, 1, "eps of RMSNorm (added to rms) and LayerNorm; must be above 0"));
   f.push_back(choice("model.dtype", REF(model.dtype),
                      std::vector<std::pair<std::string, DType>>{{"f32", DType::f32}, {"f64", DType::f64}},
                      "Precision of parameters, activations, optimiser state and checkpoint tensors"));

@@ -1,5 +1,5 @@
 // One experiment as typed data, read from a JSON file with sections model / data / optim / schedule / run.
-// Every field is declared once in the schema (train/config_schema.cpp) with its type, range, default and
+// Every field is declared once in the schema (build_schema in train/config.cpp) with its type, range, default and
 // documentation; parsing, validation, `--set` overrides, the resolved config written to out_dir and
 // docs/config.md all come from that one list.
 #pragma once

@@ -138,6 +138,28 @@ TEST_CASE("a parallel block has one norm position: norm_position post is refused
                        Error);
 }
 
+TEST_CASE("model.norm_eps must be positive: with eps = 0 an all-zero row is 0/0 in both norms") {
+  // Why the check exists: an all-zero row (q = rms = 0, var = 0) gives NaN at eps = 0 and a finite output
+  // (exactly 0, the row times a finite scale) at any eps > 0.
+  const Tensor zero_row = Tensor::zeros({1, 4}, DType::f64);
+  const Tensor w = Tensor::ones({4}, DType::f64), b = Tensor::zeros({4}, DType::f64);
+  for (double v : rms_norm(zero_row, w, 0.0).to_f64_vector()) CHECK(std::isnan(v));
+  for (double v : layer_norm(zero_row, w, b, 0.0).to_f64_vector()) CHECK(std::isnan(v));
+  for (double v : rms_norm(zero_row, w, 1e-5).to_f64_vector()) CHECK(v == 0.0);
+  for (double v : layer_norm(zero_row, w, b, 1e-5).to_f64_vector()) CHECK(v == 0.0);
+
+  ModelConfig c = preset_model("pre_ln");
+  c.norm_eps = 0;
+  CHECK_THROWS_WITH_AS(validate(c),
+                       "model.norm_eps: expected a positive number, got 0 (with eps = 0 an all-zero row makes RMSNorm "
+                       "and LayerNorm compute 0/0)",
+                       Error);
+  c.norm_eps = -1e-5;
+  CHECK_THROWS_AS(validate(c), Error);
+  c.norm_eps = 1e-5;
+  CHECK_NOTHROW(validate(c));
+}
+
 TEST_CASE("weight decay applies to the parameters the authors' MyTrainer decays, in every preset") {
   // MyTrainer.create_optimizer decays every parameter outside LayerNorm / RMSNorm modules whose name holds
   // neither "bias" nor "gain". In bareformer's names those are the weight matrices (Q, K, V, P, MLP), the

@@ -140,6 +140,7 @@ TEST_CASE("errors: config files and --set (bareformer describe CONFIG)") {
       {"truncated.json", R"({"model": {"preset": "sa)"},
       {"empty.json", ""},
       {"cross_field.json", R"({"model": {"d_model": 30, "n_head": 4}})"},
+      {"norm_eps_zero.json", R"({"model": {"norm_eps": 0}})"},
       {"ok.json", R"({"model": {"n_layer": 2}})"},
   };
   for (const auto& [name, text] : files) write_bytes(dir / name, text);
@@ -164,6 +165,7 @@ TEST_CASE("errors: config files and --set (bareformer describe CONFIG)") {
       {{"describe", "DIR/missing.json"}, R"(bareformer: error: DIR/missing.json: cannot open the config file)"},
       {{"describe", "DIR/a_directory.json"}, R"(bareformer: error: DIR/a_directory.json: is a directory, not a config file)"},
       {{"describe", "DIR/cross_field.json"}, R"(bareformer: error: DIR/cross_field.json: model.d_model: 30 is not divisible by model.n_head = 4)"},
+      {{"describe", "DIR/norm_eps_zero.json"}, R"(bareformer: error: DIR/norm_eps_zero.json: model.norm_eps: expected a positive number, got 0 (with eps = 0 an all-zero row makes RMSNorm and LayerNorm compute 0/0))"},
       {{"describe", "DIR/ok.json", "--set", "nonsense"}, R"(bareformer: error: --set "nonsense": expected PATH=VALUE, e.g. model.block.b_FF=0.2)"},
       {{"describe", "DIR/ok.json", "--set", "model.n_head=\"4\""}, R"(bareformer: error: DIR/ok.json: model.n_head: expected an integer, got "4")"},
       {{"describe", "DIR/ok.json", "--set", "optim.lr=1e999"}, R"(bareformer: error: --set "optim.lr=1e999": [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite)"},
