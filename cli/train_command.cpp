@@ -74,7 +74,7 @@ Command add_eval_command(CLI::App& app) {
             const std::string dir = opt->data.empty() ? config.data.dir : opt->data;
             TokenFile val = TokenFile::load(dir + "/val.bin");
             const Tokenizer tokenizer = Tokenizer::load_folder(dir);
-            check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {&val});
+            check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {&val}, /*from_checkpoint=*/true);
             const EvalResult eval = evaluate_split(model, val, tokenizer.token_text_bytes(), config.data.batch_size,
                                                    config.data.seq_len,
                                                    opt->batches > 0 ? opt->batches : config.run.eval_batches);
@@ -93,7 +93,7 @@ static Tokenizer sample_tokenizer(const std::string& data_flag, const Config& co
   BF_CHECK(exists || data_flag.empty(), "sample: --data ", data_flag, " is not a folder");
   if (exists) {
     const Tokenizer tokenizer = Tokenizer::load_folder(dir);
-    check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {});
+    check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {}, /*from_checkpoint=*/true);
     return tokenizer;
   }
   BF_CHECK(config.model.vocab_size == 256, "sample: the run's data folder ", dir, " does not exist, and a model of vocab ",

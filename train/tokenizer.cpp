@@ -200,15 +200,17 @@ int64_t text_bytes_of(const int32_t* ids, int64_t n, const std::vector<int32_t>&
 }
 
 void check_data_vocabulary(const std::string& dir, const Tokenizer& tokenizer, int model_vocab_size,
-                           const std::vector<const TokenFile*>& files) {
+                           const std::vector<const TokenFile*>& files, bool from_checkpoint) {
   const std::string tokenizer_path = (std::filesystem::path(dir) / kTokenizerFileName).string();
   std::error_code ec;
   const bool has_file = std::filesystem::exists(tokenizer_path, ec);
   const std::string source = has_file ? tokenizer_path : dir + " (no " + std::string(kTokenizerFileName) + ": bytes)";
-  BF_CHECK(model_vocab_size >= tokenizer.vocab_size(), "model.vocab_size = ", model_vocab_size,
-           " is smaller than the data's vocabulary: ", tokenizer.describe(), " (", source,
-           "); set model.vocab_size to ", tokenizer.vocab_size(), " (--set model.vocab_size=", tokenizer.vocab_size(),
-           ")");
+  const std::string remedy = from_checkpoint ? "use the data folder the checkpoint was trained on (--data DIR)"
+                                             : "set model.vocab_size to " + std::to_string(tokenizer.vocab_size()) +
+                                                   " (--set model.vocab_size=" + std::to_string(tokenizer.vocab_size()) + ")";
+  BF_CHECK(model_vocab_size >= tokenizer.vocab_size(), from_checkpoint ? "the checkpoint's " : "", "model.vocab_size = ",
+           model_vocab_size, " is smaller than the data's vocabulary: ", tokenizer.describe(), " (", source, "); ",
+           remedy);
   for (const TokenFile* file : files) {
     if (has_file)
       BF_CHECK(file->vocab_size() == tokenizer.vocab_size(), file->path(), ": vocab_size ", file->vocab_size(),
@@ -216,8 +218,8 @@ void check_data_vocabulary(const std::string& dir, const Tokenizer& tokenizer, i
                "); the folder mixes two preparations: run bareformer prepare again");
     else
       BF_CHECK(file->vocab_size() <= tokenizer.vocab_size(), file->path(), ": vocab_size ", file->vocab_size(),
-               ", but ", dir, " has no ", kTokenizerFileName, ", so its tokens are bytes (vocab 256): prepare it with "
-               "bareformer prepare --tokenizer bpe, which writes one");
+               ", but ", dir, " has no ", kTokenizerFileName, ", so its tokens are bytes (vocab 256); "
+               "prepare the folder with bareformer prepare, which writes one");
   }
 }
 

@@ -69,8 +69,9 @@ class Tokenizer {
 int64_t text_bytes_of(const int32_t* ids, int64_t n, const std::vector<int32_t>& token_text_bytes);
 
 // The checks above, for the folder `dir` whose tokenizer and token files were loaded; bf::Error naming
-// the folder, both vocabularies and the fix.
+// the folder, both vocabularies and the fix (from_checkpoint: the model is a trained one, so the fix is
+// another folder, not another model.vocab_size).
 void check_data_vocabulary(const std::string& dir, const Tokenizer& tokenizer, int model_vocab_size,
-                           const std::vector<const TokenFile*>& files);
+                           const std::vector<const TokenFile*>& files, bool from_checkpoint = false);
 
 }  // namespace bf

@@ -104,10 +104,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   BF_CHECK(val_data.size() >= int64_t(config.data.seq_len) + 1, val_data.path(), ": ", val_data.size(),
            " tokens, too few for one validation window (data.seq_len ", config.data.seq_len, " needs ",
            config.data.seq_len + 1, ")");
-  BF_CHECK(val_data.vocab_size() <= config.model.vocab_size, val_data.path(), ": token vocabulary ",
-           val_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
-  BF_CHECK(train_data.vocab_size() <= config.model.vocab_size, train_data.path(), ": token vocabulary ",
-           train_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
+  // model.vocab_size against the folder's tokenizer, and the token files against it (every id < model.vocab_size).
   const Tokenizer tokenizer = Tokenizer::load_folder(config.data.dir);
   check_data_vocabulary(config.data.dir, tokenizer, config.model.vocab_size, {&train_data, &val_data});
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <cstdio>
 #include <map>
+#include <sstream>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -15,11 +17,14 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "child_process.h"
 #include "scratch.h"
 #include "train/atomic_file.h"
 #include "train/batches.h"
 #include "train/bpe.h"
+#include "train/checkpoint.h"
 #include "train/corpus.h"
+#include "train/sample.h"
 #include "train/token_file.h"
 #include "train/tokenizer.h"
 #include "train/trainer.h"
@@ -338,4 +343,67 @@ TEST_CASE("bpe: bits per byte counts the original text's bytes the scored tokens
                                       batch, seq_len, batches);
   CHECK(b.text_bytes == b.tokens);
   CHECK(b.bits_per_byte == doctest::Approx(b.loss / std::numbers::ln2).epsilon(1e-12));
+}
+
+TEST_CASE("bpe: a BPE folder trains, evaluates in bits per byte and samples text (bareformer prepare/train/eval/sample)") {
+  ScratchDir dir("bpe_e2e");
+  for (int f = 0; f < 6; ++f) {
+    std::string text;
+    const std::vector<std::string> names = {"value", "count", "index", "result", "buffer", "window", "token"};
+    for (int i = 0; i < 120; ++i)
+      text += "def " + names[(i + f) % 7] + "_" + std::to_string(i % 5) + "(self, " + names[i % 7] +
+              "):\n    return self." + names[(i * 3) % 7] + " + " + std::to_string(i % 10) + "\n";
+    write_bytes(dir.path / ("src/m" + std::to_string(f) + ".py"), text);
+  }
+  auto run = [&](const std::vector<std::string>& args) {
+    const bf::test::ChildResult r = bf::test::run_bareformer(args, dir / "out.txt");
+    INFO("bareformer ", args[0], ": ", r.output);
+    REQUIRE(r.status == 0);
+    return r.output;
+  };
+  const std::string prepared =
+      run({"prepare", "--out", dir / "data", dir / "src", "--tokenizer", "bpe", "--vocab-size", "320"});
+  CHECK(prepared.find("tokenizer: BPE, vocab 320 (64 merges)") != std::string::npos);
+  write_bytes(dir / "tiny.json", R"({
+  "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 32, "n_head": 2, "vocab_size": 320, "max_seq_len": 16},
+  "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 8},
+  "optim": {"lr": 0.01},
+  "run": {"steps": 40, "log_every": 20, "eval_every": 0, "eval_batches": 4, "threads": 1, "out_dir": ")" +
+                                   dir / "run" + R"("}
+})");
+  run({"train", dir / "tiny.json"});
+
+  nlohmann::json eval_event;
+  std::istringstream lines(read_bytes(dir / "run/metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);)
+    if (nlohmann::json e = nlohmann::json::parse(line); e["event"] == "eval") eval_event = e;
+  REQUIRE(eval_event.is_object());
+  const double loss = eval_event["val_loss"], bpb = eval_event["val_bpb"];
+  const int64_t tokens = eval_event["val_tokens"], text_bytes = eval_event["val_text_bytes"];
+  CHECK(tokens == 4 * 8 * 16);
+  CHECK(text_bytes > 2 * tokens);  // BPE tokens of this text average well over two bytes
+  CHECK(bpb == doctest::Approx(loss * double(tokens) / std::numbers::ln2 / double(text_bytes)).epsilon(1e-12));
+  CHECK(loss < std::log(320.0));  // it learned something
+
+  // eval scores the same windows: the same numbers, printed.
+  const std::string evaluated = run({"eval", dir / "run/checkpoint.safetensors"});
+  double eval_loss = 0, eval_bpb = 0;
+  REQUIRE(std::sscanf(evaluated.c_str(), "val loss %lf  bits/byte %lf", &eval_loss, &eval_bpb) == 2);
+  CHECK(eval_loss == doctest::Approx(loss).epsilon(1e-5));
+  CHECK(eval_bpb == doctest::Approx(bpb).epsilon(1e-5));
+
+  // sample encodes the prompt and decodes the tokens through tokenizer.json: the CLI's text is what the
+  // same model and tokenizer give in process.
+  const std::string sampled =
+      run({"sample", dir / "run/checkpoint.safetensors", "--prompt", "def f", "--tokens", "12", "--temperature", "0"});
+  const CheckpointInfo info = read_checkpoint_info(dir / "run/checkpoint.safetensors");
+  Gpt model(info.config.model, info.config.run.seed, DType::f32, Device::cpu);
+  load_checkpoint(dir / "run/checkpoint.safetensors", model, nullptr);
+  const Tokenizer t = Tokenizer::load_folder(dir / "data");
+  const std::vector<uint16_t> prompt = t.encode("def f");
+  SampleOptions options;
+  options.tokens = 12, options.temperature = 0;
+  const std::vector<int32_t> generated = sample_tokens(model, {prompt.begin(), prompt.end()}, options);
+  CHECK(sampled == "def f" + t.decode(generated) + "\n");
+  CHECK(t.decode(generated).size() > 12);  // more bytes than tokens: BPE tokens were decoded
 }
