@@ -1,6 +1,7 @@
 #include "train/tokenizer.h"
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@ namespace bf {
 
 namespace {
 
+constexpr int kMaxTokenizerJsonDepth = 8;
 constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 constexpr const char* kMergeRule =
     "highest pair count (counted at every adjacent position, weighted by chunk count); ties: smallest left id, "
@@ -34,6 +36,12 @@ std::vector<int32_t> lengths_of(const std::vector<std::string>& tokens) {
   std::vector<int32_t> lengths(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) lengths[i] = static_cast<int32_t>(tokens[i].size());
   return lengths;
+}
+
+// A value as JSON, cut to 60 characters for a message.
+std::string brief(const nlohmann::json& value) {
+  const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text.size() <= 60 ? text : text.substr(0, 57) + "...";
 }
 
 template <class T>
@@ -133,10 +141,23 @@ std::string Tokenizer::to_json() const {
 }
 
 Tokenizer Tokenizer::from_json(const std::string& text, const std::string& where) {
+  // A valid file nests 3 deep (the object, "merges", one merge). Deeper input is refused while parsing:
+  // dumping a value nested ~100,000 deep (as a message might) recurses past the stack. A repeated top-level
+  // key would silently keep the last value. A number beyond a double is nlohmann's out_of_range, not a
+  // parse_error: every nlohmann exception becomes one bf::Error.
+  std::set<std::string> top_keys;
+  auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxTokenizerJsonDepth)
+      fail(where, ": JSON nested more than ", kMaxTokenizerJsonDepth, " levels deep (a valid file nests 3)");
+    if (event == Event::key && depth == 1 && !top_keys.insert(parsed.get<std::string>()).second)
+      fail(where, ": duplicate key \"", parsed.get<std::string>(), "\"");
+    return true;
+  };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+    j = nlohmann::json::parse(text, on_event);
+  } catch (const nlohmann::json::exception& e) {
     fail(where, ": not valid JSON (", e.what(), ")");
   }
   BF_CHECK(j.is_object(), where, ": expected a JSON object");
@@ -179,7 +200,7 @@ Tokenizer Tokenizer::from_json(const std::string& text, const std::string& where
   for (size_t i = 0; i < tokens.size(); ++i) {
     const std::string expect = escape_token(t.token_bytes_[i]);
     BF_CHECK(tokens[i].is_string() && tokens[i].get<std::string>() == expect, where, ": tokens[", i, "] is ",
-             tokens[i].dump(), ", but the merges make it ", nlohmann::json(expect).dump());
+             brief(tokens[i]), ", but the merges make it ", nlohmann::json(expect).dump());
   }
   return t;
 }

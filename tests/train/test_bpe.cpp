@@ -222,6 +222,33 @@ TEST_CASE("bpe: tokenizer.json round-trips and names what is wrong in a bad one"
   check_bad(bad, "missing field \"merges\"");
   CHECK_THROWS_WITH_AS(Tokenizer::from_json("{\"format\": 1", "tok.json"), doctest::Contains("tok.json: not valid JSON"),
                        bf::Error);
+  CHECK_THROWS_WITH_AS(Tokenizer::from_json("{\"vocab_size\": 1e999}", "tok.json"),
+                       doctest::Contains("tok.json: not valid JSON"), bf::Error);
+  CHECK_THROWS_WITH_AS(Tokenizer::from_json("{\"type\": \"bpe\", \"type\": \"bytes\"}", "tok.json"),
+                       doctest::Contains("duplicate key \"type\""), bf::Error);
+  CHECK_THROWS_WITH_AS(Tokenizer::from_json(std::string(200000, '[') + std::string(200000, ']'), "tok.json"),
+                       doctest::Contains("nested more than 8 levels deep"), bf::Error);
+}
+
+TEST_CASE("bpe: every truncation and single-byte corruption of tokenizer.json is accepted or one bf::Error") {
+  const std::string json = Tokenizer::bpe(train_bpe("aaabdaaabac abab cabbage", 262)).to_json();
+  int rejected = 0;
+  auto must_not_crash = [&](const std::string& text) {
+    try {
+      const Tokenizer t = Tokenizer::from_json(text, "tok.json");
+      CHECK(t.decode({0, 1}).size() == 2);  // an accepted file works
+    } catch (const bf::Error&) {
+      ++rejected;
+    }
+  };
+  for (size_t n = 0; n < json.size(); ++n) must_not_crash(json.substr(0, n));
+  CHECK(rejected == static_cast<int>(json.size()) - 1);  // every prefix but the one without the final newline
+  Rng rng(7);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string bad = json;
+    bad[rng.below(bad.size())] = static_cast<char>(rng.below(256));
+    must_not_crash(bad);
+  }
 }
 
 TEST_CASE("bpe: prepare --tokenizer bpe trains on the training split only, round-trips every file, is deterministic") {
