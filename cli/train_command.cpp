@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <numbers>
 
 #include "cli/commands.h"
@@ -73,7 +74,7 @@ Command add_eval_command(CLI::App& app) {
             Gpt model = load_model(opt->checkpoint, opt->device, config);
             const std::string dir = opt->data.empty() ? config.data.dir : opt->data;
             TokenFile val = TokenFile::load(dir + "/val.bin");
-            const Tokenizer tokenizer = Tokenizer::load_folder(dir);
+            const Tokenizer tokenizer = data_tokenizer_for(opt->checkpoint, dir);
             check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {&val}, /*from_checkpoint=*/true);
             const EvalResult eval = evaluate_split(model, val, tokenizer.token_text_bytes(), config.data.batch_size,
                                                    config.data.seq_len,
@@ -83,16 +84,18 @@ Command add_eval_command(CLI::App& app) {
           }};
 }
 
-// The tokenizer sampling encodes the prompt and decodes tokens with: the data folder's (--data, else the
-// run's data.dir). A byte-level model may sample without its folder; any other needs the folder's
-// tokenizer.json.
-static Tokenizer sample_tokenizer(const std::string& data_flag, const Config& config) {
+// The tokenizer sampling encodes the prompt and decodes tokens with: the copy the run kept beside the
+// checkpoint, or with --data (or without a kept copy) the data folder's, the run's data.dir by default.
+// A byte-level model may sample without any; another needs a tokenizer.json.
+static Tokenizer sample_tokenizer(const std::string& checkpoint, const std::string& data_flag, const Config& config) {
+  std::optional<Tokenizer> kept = kept_tokenizer(checkpoint);
+  if (kept && data_flag.empty()) return *kept;
   const std::string dir = data_flag.empty() ? config.data.dir : data_flag;
   std::error_code ec;
   const bool exists = std::filesystem::is_directory(dir, ec);
   BF_CHECK(exists || data_flag.empty(), "sample: --data ", data_flag, " is not a folder");
   if (exists) {
-    const Tokenizer tokenizer = Tokenizer::load_folder(dir);
+    const Tokenizer tokenizer = data_tokenizer_for(checkpoint, dir);
     check_data_vocabulary(dir, tokenizer, config.model.vocab_size, {}, /*from_checkpoint=*/true);
     return tokenizer;
   }
@@ -119,7 +122,7 @@ Command add_sample_command(CLI::App& app) {
   return {sub, [opt]() {
             Config config;
             Gpt model = load_model(opt->checkpoint, opt->device, config);
-            const Tokenizer tokenizer = sample_tokenizer(opt->data, config);
+            const Tokenizer tokenizer = sample_tokenizer(opt->checkpoint, opt->data, config);
             const std::vector<uint16_t> prompt = tokenizer.encode(opt->prompt);
             const std::vector<int32_t> generated =
                 sample_tokens(model, std::vector<int32_t>(prompt.begin(), prompt.end()), opt->sample);

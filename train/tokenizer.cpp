@@ -212,6 +212,38 @@ Tokenizer Tokenizer::load_folder(const std::string& dir) {
   return from_json(read_whole_file(path), path);
 }
 
+void keep_run_tokenizer(const std::string& run_dir, const Tokenizer& data_tokenizer, const std::string& data_dir,
+                        bool resume) {
+  const std::string path = (std::filesystem::path(run_dir) / kTokenizerFileName).string();
+  const std::string text = data_tokenizer.to_json();
+  std::error_code ec;
+  if (resume && std::filesystem::exists(path, ec)) {
+    const Tokenizer kept = Tokenizer::from_json(read_whole_file(path), path);
+    BF_CHECK(kept.to_json() == text, "--resume: the tokenizer of data.dir ", data_dir, " (",
+             data_tokenizer.describe(), ") is not the one this run was trained with (", path, ": ", kept.describe(),
+             "); resume with the data the run started on");
+    return;
+  }
+  write_file_atomically(path, text);
+}
+
+std::optional<Tokenizer> kept_tokenizer(const std::string& checkpoint_path) {
+  const std::string path = (std::filesystem::path(checkpoint_path).parent_path() / kTokenizerFileName).string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  return Tokenizer::from_json(read_whole_file(path), path);
+}
+
+Tokenizer data_tokenizer_for(const std::string& checkpoint_path, const std::string& data_dir) {
+  Tokenizer tokenizer = Tokenizer::load_folder(data_dir);
+  if (const std::optional<Tokenizer> kept = kept_tokenizer(checkpoint_path))
+    BF_CHECK(kept->to_json() == tokenizer.to_json(), "the tokenizer of ", data_dir, " (", tokenizer.describe(),
+             ") is not the one the checkpoint was trained with (",
+             (std::filesystem::path(checkpoint_path).parent_path() / kTokenizerFileName).string(), ": ",
+             kept->describe(), "); use the data folder the checkpoint was trained on (--data DIR)");
+  return tokenizer;
+}
+
 int64_t text_bytes_of(const int32_t* ids, int64_t n, const std::vector<int32_t>& token_text_bytes) {
   int64_t total = 0;
   const auto size = static_cast<int64_t>(token_text_bytes.size());

@@ -3,12 +3,17 @@
 // to DIR/tokenizer.json (format: docs/tokenizer.md); a folder without that file (one prepared before it
 // existed, or token files written by hand) is byte-level.
 //
+// A run keeps a copy of its data's tokenizer (run.out_dir/tokenizer.json), so that eval and sample use
+// the tokenizer the model was trained with even after the data folder is prepared again, and a resume
+// or an eval on a folder with another tokenizer is refused.
+//
 // How the folder is checked against a model (check_data_vocabulary): model.vocab_size must be at least
 // the tokenizer's vocabulary (ids beyond it never occur in the data; if sampled they decode to U+FFFD),
 // and each token file's vocab_size field must equal the tokenizer's.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +68,15 @@ class Tokenizer {
   std::vector<int32_t> token_lengths_;
   std::shared_ptr<BpeEncoder> encoder_;  // bpe only; its chunk cache makes encode() not thread-safe
 };
+
+// Writes the run's copy; on resume, bf::Error when the run already holds a copy that differs from the
+// data folder's tokenizer.
+void keep_run_tokenizer(const std::string& run_dir, const Tokenizer& data_tokenizer, const std::string& data_dir,
+                        bool resume);
+// The copy kept next to a checkpoint (tokenizer.json in its folder), or nullopt (a run from before copies).
+std::optional<Tokenizer> kept_tokenizer(const std::string& checkpoint_path);
+// data_dir's tokenizer, for evaluating or sampling the checkpoint; bf::Error when its run kept another.
+Tokenizer data_tokenizer_for(const std::string& checkpoint_path, const std::string& data_dir);
 
 // Bytes of original text that ids[0 .. n) stand for: the sum of token_text_bytes[id] (an id outside the
 // table counts 0). Bits per byte divides total nats by this (train/trainer.h, EvalResult).

@@ -107,6 +107,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   // model.vocab_size against the folder's tokenizer, and the token files against it (every id < model.vocab_size).
   const Tokenizer tokenizer = Tokenizer::load_folder(config.data.dir);
   check_data_vocabulary(config.data.dir, tokenizer, config.model.vocab_size, {&train_data, &val_data});
+  keep_run_tokenizer(config.run.out_dir, tokenizer, config.data.dir, options.resume);
 
   Gpt model(config.model, config.run.seed, DType::f32, device);
   Optimizer optimizer(config.optim, model.parameters());

@@ -388,6 +388,18 @@ TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, m
   fs::copy_file(dir / "bpe/train.bin", dir / "bad_merge/train.bin");
   fs::copy_file(dir / "bpe/val.bin", dir / "bad_merge/val.bin");
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
+  // The same run as it was before runs kept a copy of their tokenizer.
+  fs::create_directories(dir.path / "old_run");
+  fs::copy_file(dir / "run/checkpoint.safetensors", dir / "old_run/checkpoint.safetensors");
+  // A BPE run, and another BPE folder of the same size trained on other text.
+  REQUIRE(bf::test::run_bareformer({"prepare", "--out", dir / "bpe_other", dir / "src/a.py", "--tokenizer", "bpe",
+                                    "--vocab-size", "300"},
+                                   dir / "prepare.log")
+              .status == 0);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "data.dir=" + dir / "bpe", "--set",
+                                    "model.vocab_size=300", "--set", "run.out_dir=" + dir / "bpe_run"},
+                                   dir / "train.log")
+              .status == 0);
 
   auto prepare = [](std::vector<std::string> extra) {
     std::vector<std::string> args = {"prepare", "--out", "DIR/out", "DIR/src"};
@@ -407,7 +419,10 @@ TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, m
       {train_on("bpe", "256"), "bareformer: error: model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); set model.vocab_size to 300 (--set model.vocab_size=300)"},
       {train_on("mixed", "300"), "bareformer: error: DIR/mixed/val.bin: vocab_size 256 differs from the folder's tokenizer (BPE, vocab 300 (44 merges), DIR/mixed/tokenizer.json); the folder mixes two preparations: run bareformer prepare again"},
       {train_on("bad_merge", "300"), "bareformer: error: DIR/bad_merge/tokenizer.json: merges[0] = [0, 999], expected ids in 0..255 (tokens made before merge 0, which makes id 256)"},
-      {{"eval", "DIR/run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the checkpoint's model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"eval", "DIR/run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the tokenizer of DIR/bpe (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/run/tokenizer.json: byte-level, vocab 256); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"sample", "DIR/bpe_run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/bpe_other"}, "bareformer: error: the tokenizer of DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "data.dir=DIR/bpe_other", "--set", "model.vocab_size=300", "--set", "run.out_dir=DIR/bpe_run", "--set", "run.steps=4"}, "bareformer: error: --resume: the tokenizer of data.dir DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one this run was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); resume with the data the run started on"},
+      {{"eval", "DIR/old_run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the checkpoint's model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); use the data folder the checkpoint was trained on (--data DIR)"},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/nowhere"}, "bareformer: error: sample: --data DIR/nowhere is not a folder"},
   });
 }
