@@ -70,8 +70,9 @@ EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::ve
   BF_CHECK(windows > 0, data.path(), ": no validation window of ", seq_len + 1, " tokens fits");
   result.loss = total / double(windows);
   result.tokens = windows * seq_len;
-  result.bits_per_byte = result.text_bytes > 0 ? result.loss * double(result.tokens) / std::numbers::ln2 / double(result.text_bytes)
-                                              : std::nan("");
+  // Total nats over the text those tokens stand for (docs/tokenizer.md, "Bits per byte").
+  const double total_nats = result.loss * double(result.tokens);
+  result.bits_per_byte = result.text_bytes > 0 ? total_nats / std::numbers::ln2 / double(result.text_bytes) : std::nan("");
   return result;
 }
 
