@@ -138,7 +138,7 @@ std::vector<Field> build_schema() {
   f.push_back(integer("model.n_layer", REF(model.n_layer), 1, 1024, "Number of blocks"));
   f.push_back(integer("model.d_model", REF(model.d_model), 1, 65536, "Width d"));
   f.push_back(integer("model.n_head", REF(model.n_head), 1, 1024, "Attention heads H (d_k = d / H)"));
-  f.push_back(integer("model.vocab_size", REF(model.vocab_size), 2, 1 << 20, "Vocabulary (256 for bytes)"));
+  f.push_back(integer("model.vocab_size", REF(model.vocab_size), 2, 1 << 20, "Vocabulary: 256 for byte-level data, the vocab_size of data.dir/tokenizer.json for BPE (at least the data's)"));
   f.push_back(integer("model.max_seq_len", REF(model.max_seq_len), 1, 1 << 16, "Learned positions"));
   f.push_back(integer("model.mlp_ratio", REF(model.mlp_ratio), 1, 64, "MLP hidden width / d"));
   f.push_back(choice("model.activation", REF(model.activation),
@@ -188,7 +188,7 @@ std::vector<Field> build_schema() {
                      "Initialisation of trained W^V, W^P"));
   f.push_back(boolean("model.block.zero_init_queries", REF(model.block.zero_init_queries), "W^Q = 0 and b^Q = 0 at init (A = C)"));
   // data
-  f.push_back(text("data.dir", REF(data.dir), "Folder with train.bin and val.bin (bareformer prepare --out DIR)"));
+  f.push_back(text("data.dir", REF(data.dir), "Folder with train.bin, val.bin and tokenizer.json (bareformer prepare --out DIR)"));
   f.push_back(integer("data.seq_len", REF(data.seq_len), 1, 1 << 16, "Tokens per training sequence T"));
   f.push_back(integer("data.batch_size", REF(data.batch_size), 1, 1 << 16, "Sequences per step B"));
   // optim

@@ -14,7 +14,7 @@
 namespace bf {
 
 struct DataConfig {
-  std::string dir = "data/python";  // holds train.bin and val.bin (`bareformer prepare --out DIR`)
+  std::string dir = "data/python";  // train.bin, val.bin, tokenizer.json (`bareformer prepare --out DIR`)
   int seq_len = 128;
   int batch_size = 16;
 };

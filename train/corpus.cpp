@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "train/atomic_file.h"
 #include "train/token_file.h"
+#include "train/tokenizer.h"
 
 namespace bf {
 
@@ -166,9 +167,10 @@ std::vector<uint8_t> concat_files(const std::vector<const Loaded*>& files) {
 std::string PrepareReport::summary() const {
   std::ostringstream out;
   out << "source: " << source_description << "\n";
-  out << "train:  " << n_files_train << " file(s), " << train_tokens << " tokens (" << human_bytes(train_tokens)
+  out << "tokenizer: " << tokenizer_description << " -> " << (fs::path(out_dir) / "tokenizer.json").string() << "\n";
+  out << "train:  " << n_files_train << " file(s), " << train_tokens << " tokens (" << human_bytes(train_bytes)
       << ") -> " << (fs::path(out_dir) / "train.bin").string() << "\n";
-  out << "val:    " << n_files_val << " file(s), " << val_tokens << " tokens (" << human_bytes(val_tokens) << ") -> "
+  out << "val:    " << n_files_val << " file(s), " << val_tokens << " tokens (" << human_bytes(val_bytes) << ") -> "
       << (fs::path(out_dir) / "val.bin").string();
   if (split_inside_file) out << "\n        (a single file: split inside it, its last bytes are validation)";
   if (n_skipped_binary > 0) out << "\nskipped " << n_skipped_binary << " binary-looking file(s)";
@@ -314,13 +316,19 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) fail("prepare: cannot create the output folder '", opts.out_dir, "': ", ec.message());
-  write_token_file((out_dir / "train.bin").string(), 256, train_tokens);
-  write_token_file((out_dir / "val.bin").string(), 256, val_tokens);
+  // The tokenizer learns from the training split only; validation text is never seen before evaluation.
+  const Tokenizer tokenizer = Tokenizer::train(
+      opts.tokenizer, opts.vocab_size,
+      std::string_view(reinterpret_cast<const char*>(train_tokens.data()), train_tokens.size()));
+  write_file_atomically((out_dir / kTokenizerFileName).string(), tokenizer.to_json());
+  report.tokenizer_description = tokenizer.describe();
+  report.train_bytes = static_cast<int64_t>(train_tokens.size());
+  report.val_bytes = static_cast<int64_t>(val_tokens.size());
+  report.train_tokens = tokenizer.write_token_file((out_dir / "train.bin").string(), train_tokens);
+  report.val_tokens = tokenizer.write_token_file((out_dir / "val.bin").string(), val_tokens);
 
   report.n_files_train = static_cast<int64_t>(train_files.size());
   report.n_files_val = static_cast<int64_t>(val_files.size());
-  report.train_tokens = static_cast<int64_t>(train_tokens.size());
-  report.val_tokens = static_cast<int64_t>(val_tokens.size());
 
   auto file_list = [](const std::vector<const Loaded*>& list) {
     nlohmann::json out = nlohmann::json::array();
@@ -329,7 +337,8 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
   };
   nlohmann::json meta = {
       {"format", "bareformer corpus 1"},
-      {"tokenizer", "byte-level: one token per byte, vocab 256"},
+      {"tokenizer", report.tokenizer_description},
+      {"tokenizer_file", kTokenizerFileName},
       {"source", report.source_description},
       {"default_corpus", report.default_corpus},
       {"fallback_used", fallback_used},
@@ -346,9 +355,9 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       {"skipped_binary", report.n_skipped_binary},
       {"skipped_over_limit", report.n_skipped_over_limit},
       {"train", {{"file", "train.bin"}, {"files", report.n_files_train}, {"tokens", report.train_tokens},
-                 {"sources", file_list(train_files)}}},
+                 {"bytes", report.train_bytes}, {"sources", file_list(train_files)}}},
       {"val", {{"file", "val.bin"}, {"files", report.n_files_val}, {"tokens", report.val_tokens},
-               {"sources", file_list(val_files)}}},
+               {"bytes", report.val_bytes}, {"sources", file_list(val_files)}}},
   };
   write_file_atomically((out_dir / "corpus.json").string(), meta.dump(2) + "\n");
   return report;

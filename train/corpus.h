@@ -1,7 +1,9 @@
-// Corpus preparation (`bareformer prepare`): text files -> byte-level token files train.bin and val.bin.
+// Corpus preparation (`bareformer prepare`): text files -> token files train.bin and val.bin.
 //
-// The tokenizer is byte-level: every byte is one token, vocab 256, so any text (any encoding) is
-// representable and nothing needs to be trained or stored besides the bytes themselves.
+// The tokenizer (train/tokenizer.h) is byte-level by default: every byte is one token, vocab 256, so any
+// text (any encoding) is representable and nothing needs to be trained. With tokenizer "bpe" a byte-level
+// BPE of vocab_size tokens is trained on the training split's text only (train/bpe.h), and both splits
+// are encoded with it (2 bytes per token).
 //
 // What is read
 //   - opts.paths empty: the default corpus, the Python standard library of the highest python3.N found
@@ -31,9 +33,9 @@
 //   Within each split, files are concatenated in sorted path order with one byte 0x0A ('\n') between
 //   consecutive files (none after the last), so a file boundary reads as a line break.
 //
-// Output, in out_dir (created if needed): train.bin and val.bin (token files, see train/token_file.h)
-// and corpus.json (where the text came from, options, every file of each split with its size, counts).
-// All three are written atomically.
+// Output, in out_dir (created if needed): tokenizer.json (docs/tokenizer.md), train.bin and val.bin
+// (token files, see train/token_file.h) and corpus.json (where the text came from, options, every file
+// of each split with its size, token and byte counts). Each is written atomically.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -51,6 +53,8 @@ struct PrepareOptions {
   int64_t max_bytes = 0;                 // 0: no limit (the default corpus: kDefaultCorpusMaxBytes)
   std::string fallback_dir;              // the project's source tree, used when no Python stdlib is found
   std::string python_lib_root = "/usr/lib";  // where python3.N folders are looked for
+  std::string tokenizer = "bytes";       // bytes | bpe
+  int vocab_size = 0;                    // bpe: 257..65536 (required); bytes: 0 or 256
 };
 
 struct PrepareReport {
@@ -64,6 +68,9 @@ struct PrepareReport {
   int64_t n_skipped_binary = 0;     // folder files that looked binary
   int64_t n_skipped_over_limit = 0; // files left out by max_bytes
   bool split_inside_file = false;   // single-file corpus, split by bytes
+  std::string tokenizer_description;  // Tokenizer::describe()
+  int64_t train_bytes = 0;          // text bytes of each split (equal to the tokens for byte-level)
+  int64_t val_bytes = 0;
 
   std::string summary() const;  // a few human-readable lines
 };

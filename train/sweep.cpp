@@ -211,7 +211,7 @@ std::string write_sweep_report(const SweepSpec& spec) {
   }
   md << "; seeds";
   for (uint64_t s : spec.seeds) md << ' ' << s;
-  md << ". Values are mean ± sample std over seeds; losses in nats per byte, bpb = bits per byte.\n\n";
+  md << ". Values are mean ± sample std over seeds; losses in nats per token, bpb = bits per byte of the original text (docs/tokenizer.md).\n\n";
   md << "| variant | overrides | parameters | tokens/s | final train loss | final val loss | val bpb |";
   if (std::isfinite(spec.target_loss)) md << " steps to train loss " << spec.target_loss << " |";
   md << " runs |\n|---|---|---|---|---|---|---|" << (std::isfinite(spec.target_loss) ? "---|" : "") << "---|\n";

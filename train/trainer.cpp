@@ -18,6 +18,7 @@
 #include "train/checkpoint.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
+#include "train/tokenizer.h"
 
 namespace bf {
 namespace {
@@ -50,21 +51,35 @@ nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostic
 
 std::string checkpoint_path(const Config& config) { return config.run.out_dir + "/checkpoint.safetensors"; }
 
-double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches) {
+EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::vector<int32_t>& token_text_bytes,
+                          int batch, int seq_len, int max_batches) {
   NoGradGuard no_grad;
   const std::vector<int64_t> starts = eval_window_starts(data.size(), seq_len, max_batches * batch);
   double total = 0;
   int64_t windows = 0;
+  EvalResult result;
   for (size_t first = 0; first < starts.size(); first += batch) {
     std::vector<int64_t> chunk(starts.begin() + first, starts.begin() + std::min(starts.size(), first + batch));
     Tensor tokens, targets;
     gather_windows(data, chunk, seq_len, tokens, targets);
+    result.text_bytes += text_bytes_of(targets.data<int32_t>(), targets.numel(), token_text_bytes);
     Tensor loss = model.loss(tokens.to(model.device()), targets.to(model.device()));
     total += loss.item() * double(chunk.size());  // every window has seq_len targets: a plain mean
     windows += static_cast<int64_t>(chunk.size());
   }
   BF_CHECK(windows > 0, data.path(), ": no validation window of ", seq_len + 1, " tokens fits");
-  return total / double(windows);
+  result.loss = total / double(windows);
+  result.tokens = windows * seq_len;
+  // Total nats over the text those tokens stand for (docs/tokenizer.md, "Bits per byte").
+  const double total_nats = result.loss * double(result.tokens);
+  result.bits_per_byte = result.text_bytes > 0 ? total_nats / std::numbers::ln2 / double(result.text_bytes) : std::nan("");
+  return result;
+}
+
+double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches) {
+  return evaluate_split(model, data, std::vector<int32_t>(size_t(model.config().vocab_size), 1), batch, seq_len,
+                        max_batches)
+      .loss;
 }
 
 TrainSummary train(const Config& config, const TrainOptions& options) {
@@ -90,10 +105,10 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   BF_CHECK(val_data.size() >= int64_t(config.data.seq_len) + 1, val_data.path(), ": ", val_data.size(),
            " tokens, too few for one validation window (data.seq_len ", config.data.seq_len, " needs ",
            config.data.seq_len + 1, ")");
-  BF_CHECK(val_data.vocab_size() <= config.model.vocab_size, val_data.path(), ": token vocabulary ",
-           val_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
-  BF_CHECK(train_data.vocab_size() <= config.model.vocab_size, train_data.path(), ": token vocabulary ",
-           train_data.vocab_size(), " exceeds model.vocab_size = ", config.model.vocab_size);
+  // model.vocab_size against the folder's tokenizer, and the token files against it (every id < model.vocab_size).
+  const Tokenizer tokenizer = Tokenizer::load_folder(config.data.dir);
+  check_data_vocabulary(config.data.dir, tokenizer, config.model.vocab_size, {&train_data, &val_data});
+  keep_run_tokenizer(config.run.out_dir, tokenizer, config.data.dir, options.resume);
 
   Gpt model(config.model, config.run.seed, config.model.dtype, device);
   Optimizer optimizer(config.optim, model.parameters());
@@ -125,10 +140,13 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   int window_steps = 0;
   auto save = [&](int64_t step) { save_checkpoint(ckpt, config, model, &optimizer, step, sampler.state()); };
   auto run_eval = [&](int64_t step) {
-    summary.final_val_loss = evaluate(model, val_data, config.data.batch_size, config.data.seq_len, config.run.eval_batches);
-    summary.final_val_bpb = summary.final_val_loss / std::numbers::ln2;
+    const EvalResult eval = evaluate_split(model, val_data, tokenizer.token_text_bytes(), config.data.batch_size,
+                                           config.data.seq_len, config.run.eval_batches);
+    summary.final_val_loss = eval.loss;
+    summary.final_val_bpb = eval.bits_per_byte;
     metrics.write({{"event", "eval"}, {"step", step}, {"val_loss", summary.final_val_loss},
-                   {"val_bpb", summary.final_val_bpb}, {"elapsed_s", seconds_since(run_start)}});
+                   {"val_bpb", summary.final_val_bpb}, {"val_tokens", eval.tokens}, {"val_text_bytes", eval.text_bytes},
+                   {"elapsed_s", seconds_since(run_start)}});
     char line[160];
     std::snprintf(line, sizeof line, "step %6lld | val loss %.4f | val bpb %.4f\n", static_cast<long long>(step),
                   summary.final_val_loss, summary.final_val_bpb);

@@ -38,8 +38,19 @@ TrainSummary train(const Config& config, const TrainOptions& options = {});
 // The metrics.jsonl "diag" event for one step's diagnostics.
 nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostics>& layers);
 
-// Mean validation loss over deterministic, evenly spaced windows (no grad). Bits per byte = loss / ln 2
-// for the byte-level vocabulary.
+// Validation on deterministic, evenly spaced windows (no grad; eval_window_starts picks them).
+struct EvalResult {
+  double loss = 0;          // mean nats per scored token
+  int64_t tokens = 0;       // targets scored
+  int64_t text_bytes = 0;   // bytes of original text those targets decode to
+  // Bits per byte of the original text: total nats / ln 2 / text_bytes. The same scale for every
+  // tokenizer (for byte-level text_bytes = tokens, so it is loss / ln 2).
+  double bits_per_byte = 0;
+};
+// token_text_bytes[id]: bytes of text token id stands for (Tokenizer::token_text_bytes()).
+EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::vector<int32_t>& token_text_bytes,
+                          int batch, int seq_len, int max_batches);
+// The mean loss alone (evaluate_split's loss).
 double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches);
 
 std::string checkpoint_path(const Config& config);  // out_dir/checkpoint.safetensors

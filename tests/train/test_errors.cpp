@@ -214,7 +214,7 @@ TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin
       {train_on("truncated"), "bareformer: error: token file 'DIR/truncated/train.bin': truncated: expected 6932 bytes (32-byte header + 6900 tokens x 1 byte(s)), file has 6922 bytes"},
       {train_on("magic"), "bareformer: error: token file 'DIR/magic/train.bin': not a bareformer token file (bytes 0..7 should be the magic \"BFTOKENS\", found \"XFTOKENS\")"},
       {train_on("out_of_vocab"), "bareformer: error: token file 'DIR/out_of_vocab/train.bin': token 0 at byte offset 32 has id 100, expected < vocab_size 100"},
-      {train_on("big_vocab"), "bareformer: error: DIR/big_vocab/train.bin: token vocabulary 300 exceeds model.vocab_size = 256"},
+      {train_on("big_vocab"), "bareformer: error: DIR/big_vocab/train.bin: vocab_size 300, but DIR/big_vocab has no tokenizer.json, so its tokens are bytes (vocab 256); prepare the folder with bareformer prepare, which writes one"},
       {train_on("missing"), "bareformer: error: token file 'DIR/missing/train.bin': cannot open for reading: No such file or directory"},
       {train_on("short_val"), "bareformer: error: DIR/short_val/val.bin: 5 tokens, too few for one validation window (data.seq_len 16 needs 17)"},
   });
@@ -374,4 +374,68 @@ TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files
   CHECK_FALSE(fs::exists(dead));
   CHECK(fs::exists(live));
   CHECK(fs::exists(other));
+}
+
+TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, model.vocab_size)") {
+  ScratchDir dir("tokenizer");
+  make_run_files(dir);
+  std::string code;
+  for (int i = 0; i < 200; ++i) code += "def f" + std::to_string(i % 13) + "(x):\n    return x + " + std::to_string(i) + "\n";
+  write_bytes(dir / "src/a.py", code);
+  write_bytes(dir / "src/b.py", code.substr(0, 3000));
+  REQUIRE(bf::test::run_bareformer({"prepare", "--out", dir / "bpe", dir / "src", "--tokenizer", "bpe", "--vocab-size",
+                                    "300"},
+                                   dir / "prepare.log")
+              .status == 0);
+  // A folder whose tokenizer.json is BPE but whose val.bin is byte-level (two preparations mixed).
+  fs::create_directories(dir.path / "mixed");
+  fs::copy_file(dir / "bpe/tokenizer.json", dir / "mixed/tokenizer.json");
+  fs::copy_file(dir / "bpe/train.bin", dir / "mixed/train.bin");
+  fs::copy_file(dir / "data/val.bin", dir / "mixed/val.bin");
+  // A hand-edited tokenizer.json whose first merge names a token that does not exist yet.
+  fs::create_directories(dir.path / "bad_merge");
+  std::string tokenizer = bf::read_whole_file(dir / "bpe/tokenizer.json");
+  const size_t first = tokenizer.find("[", tokenizer.find("\"merges\"") + 11);
+  tokenizer.replace(first, tokenizer.find("]", first) - first + 1, "[0, 999]");
+  write_bytes(dir / "bad_merge/tokenizer.json", tokenizer);
+  fs::copy_file(dir / "bpe/train.bin", dir / "bad_merge/train.bin");
+  fs::copy_file(dir / "bpe/val.bin", dir / "bad_merge/val.bin");
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
+  // The same run as it was before runs kept a copy of their tokenizer.
+  fs::create_directories(dir.path / "old_run");
+  fs::copy_file(dir / "run/checkpoint.safetensors", dir / "old_run/checkpoint.safetensors");
+  // A BPE run, and another BPE folder of the same size trained on other text.
+  REQUIRE(bf::test::run_bareformer({"prepare", "--out", dir / "bpe_other", dir / "src/a.py", "--tokenizer", "bpe",
+                                    "--vocab-size", "300"},
+                                   dir / "prepare.log")
+              .status == 0);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "data.dir=" + dir / "bpe", "--set",
+                                    "model.vocab_size=300", "--set", "run.out_dir=" + dir / "bpe_run"},
+                                   dir / "train.log")
+              .status == 0);
+
+  auto prepare = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"prepare", "--out", "DIR/out", "DIR/src"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto train_on = [](const std::string& data, const std::string& vocab) {
+    return std::vector<std::string>{"train", "DIR/tiny.json", "--set", "data.dir=DIR/" + data, "--set",
+                                    "model.vocab_size=" + vocab, "--set", "run.out_dir=DIR/run_" + data};
+  };
+  check_rows(dir, {
+      {prepare({"--tokenizer", "bpe"}), "bareformer: error: prepare: --tokenizer bpe needs --vocab-size N (257..65536)"},
+      {prepare({"--tokenizer", "bpe", "--vocab-size", "100"}), "bareformer: error: prepare: --vocab-size 100 for --tokenizer bpe, expected 257..65536 (256 byte tokens plus at least one merge; ids fit 2 bytes)"},
+      {prepare({"--vocab-size", "4096"}), "bareformer: error: prepare: --vocab-size 4096 with --tokenizer bytes, whose vocabulary is always 256 (use --tokenizer bpe for another size)"},
+      {prepare({"--tokenizer", "bpe", "--vocab-size", "60000"}), "bareformer: error: BPE: the training text supports at most 386 tokens (256 bytes + 130 merges; then every chunk of it is a single token), vocab_size 60000 asked for: choose a smaller vocabulary or a larger corpus"},
+      {prepare({"--tokenizer", "wordpiece"}), "--tokenizer: wordpiece not in {bytes,bpe}", 105},
+      {train_on("bpe", "256"), "bareformer: error: model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); set model.vocab_size to 300 (--set model.vocab_size=300)"},
+      {train_on("mixed", "300"), "bareformer: error: DIR/mixed/val.bin: vocab_size 256 differs from the folder's tokenizer (BPE, vocab 300 (44 merges), DIR/mixed/tokenizer.json); the folder mixes two preparations: run bareformer prepare again"},
+      {train_on("bad_merge", "300"), "bareformer: error: DIR/bad_merge/tokenizer.json: merges[0] = [0, 999], expected ids in 0..255 (tokens made before merge 0, which makes id 256)"},
+      {{"eval", "DIR/run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the tokenizer of DIR/bpe (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/run/tokenizer.json: byte-level, vocab 256); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"sample", "DIR/bpe_run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/bpe_other"}, "bareformer: error: the tokenizer of DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "data.dir=DIR/bpe_other", "--set", "model.vocab_size=300", "--set", "run.out_dir=DIR/bpe_run", "--set", "run.steps=4"}, "bareformer: error: --resume: the tokenizer of data.dir DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one this run was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); resume with the data the run started on"},
+      {{"eval", "DIR/old_run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the checkpoint's model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); use the data folder the checkpoint was trained on (--data DIR)"},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/nowhere"}, "bareformer: error: sample: --data DIR/nowhere is not a folder"},
+  });
 }
