@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <string>
 
@@ -145,4 +146,27 @@ TEST_CASE("the f32 GEMM provider: the build's default, selectable by name, an un
   REQUIRE(bf::cpu_gemm_providers<double>().size() == 1);
   CHECK(std::string(bf::cpu_gemm_providers<double>()[0].name) == "openblas");
   CHECK(static_cast<bool>(bf::cpu_kernels<double>().gemm == bf::cpu_gemm_providers<double>()[0].gemm));
+}
+
+// One thread pool: oneDNN and OpenBLAS (its OpenMP build) run on libgomp's pool, the one our loops use,
+// so after products large enough to be threaded the process has no more threads than that pool.
+TEST_CASE("every f32 GEMM provider runs on the one OpenMP pool: no threads of its own") {
+  auto threads_now = [] {
+    int64_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) n += entry.is_directory();
+    return n;
+  };
+  const int before = bf::cpu_threads();
+  bf::configure_cpu_threads(2);
+  const int64_t m = 256;
+  std::vector<float> a(m * m, 0.5f), b(m * m, 0.25f), c(m * m);
+  for (const auto& p : bf::cpu_gemm_providers<float>()) {
+    CAPTURE(std::string(p.name));
+    p.gemm(false, true, m, m, m, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    p.gemm_batched(4, true, false, m / 2, m / 2, m, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    CHECK(c[0] == doctest::Approx(0.125 * m));
+    // The main thread is the pool's first thread: 2 in all. OpenBLAS's pthreads build would add 2 more.
+    CHECK(threads_now() <= 2);
+  }
+  bf::configure_cpu_threads(before);
 }
