@@ -103,16 +103,19 @@ int main(int argc, char** argv) {
   if (device == Device::cpu)
     std::printf("# f32 GEMM provider %s; fp32 FMA peak %.1f GFLOP/s (%s, %d threads, measured before the steps)\n",
                 cpu_gemm_description(cpu_gemm_provider()).c_str(), peak.gflops, peak.isa.c_str(), peak.threads);
-  std::printf("%-16s %9s %10s %10s %10s %7s\n", "op", "calls", "fwd_ms", "bwd_ms", "total_ms", "share");
+  const std::vector<OpTime> table = op_profile_table();
+  int w = 16;  // the op column: as wide as the longest name (fused ops are named after what they fuse)
+  for (const OpTime& t : table) w = std::max(w, int(t.op.size()));
+  std::printf("%-*s %9s %10s %10s %10s %7s\n", w, "op", "calls", "fwd_ms", "bwd_ms", "total_ms", "share");
   double attributed = 0, gemm = 0;
-  for (const OpTime& t : op_profile_table()) {
+  for (const OpTime& t : table) {
     const double total = t.forward_s + t.backward_s;
     attributed += total;
     if (t.op == "matmul" || t.op == "linear") gemm += total;
-    std::printf("%-16s %9.1f %10.2f %10.2f %10.2f %6.1f%%\n", t.op.c_str(), double(t.calls) / steps,
+    std::printf("%-*s %9.1f %10.2f %10.2f %10.2f %6.1f%%\n", w, t.op.c_str(), double(t.calls) / steps,
                 t.forward_s * per_step, t.backward_s * per_step, total * per_step, 100 * total / step_s);
   }
-  std::printf("%-16s %9s %10s %10s %10.2f %6.1f%%\n", "(unattributed)", "", "", "", (step_s - attributed) * per_step,
+  std::printf("%-*s %9s %10s %10s %10.2f %6.1f%%\n", w, "(unattributed)", "", "", "", (step_s - attributed) * per_step,
               100 * (step_s - attributed) / step_s);
   std::printf("matrix products (matmul + linear, forward and backward): %.1f%% of the step\n", 100 * gemm / step_s);
   const double gemm_rate = gemm > 0 ? gemm_flops / (gemm * per_step / 1e3) / 1e9 : 0;

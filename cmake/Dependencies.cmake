@@ -78,17 +78,23 @@ set_target_properties(bf::openblas PROPERTIES INTERFACE_LINK_LIBRARIES "${BF_OPE
 # the pool our loops use. -DBAREFORMER_GEMM=openblas makes OpenBLAS the default f32 provider instead and
 # no longer needs oneDNN (it is still linked when found, so BAREFORMER_GEMM=onednn in the environment works).
 # The library and header are looked up directly: dnnl-config.cmake would also demand the OpenCL headers.
-set(BAREFORMER_GEMM "onednn" CACHE STRING "Default f32 GEMM provider of the CPU backend: onednn or openblas")
-set_property(CACHE BAREFORMER_GEMM PROPERTY STRINGS onednn openblas)
-if(NOT BAREFORMER_GEMM MATCHES "^(onednn|openblas)$")
-  message(FATAL_ERROR "BAREFORMER_GEMM=${BAREFORMER_GEMM}: expected onednn or openblas")
-endif()
 find_library(BF_ONEDNN_LIBRARY NAMES dnnl HINTS ${BAREFORMER_DEPS_DIR}/lib NO_CACHE)
 find_path(BF_ONEDNN_INCLUDE oneapi/dnnl/dnnl.h HINTS ${BAREFORMER_DEPS_DIR}/include NO_CACHE)
 if(BF_ONEDNN_LIBRARY AND BF_ONEDNN_INCLUDE)
   set(BF_ONEDNN_FOUND TRUE)
 else()
   set(BF_ONEDNN_FOUND FALSE)
+endif()
+# A BAREFORMER_DEPS_DIR packed without oneDNN (an older scripts/prepare_gpu_deps.sh) defaults to OpenBLAS;
+# an explicit -DBAREFORMER_GEMM=onednn still demands it.
+set(bf_gemm_default onednn)
+if(BAREFORMER_DEPS_DIR AND NOT BF_ONEDNN_FOUND)
+  set(bf_gemm_default openblas)
+endif()
+set(BAREFORMER_GEMM "${bf_gemm_default}" CACHE STRING "Default f32 GEMM provider of the CPU backend: onednn or openblas")
+set_property(CACHE BAREFORMER_GEMM PROPERTY STRINGS onednn openblas)
+if(NOT BAREFORMER_GEMM MATCHES "^(onednn|openblas)$")
+  message(FATAL_ERROR "BAREFORMER_GEMM=${BAREFORMER_GEMM}: expected onednn or openblas")
 endif()
 if(BAREFORMER_GEMM STREQUAL "onednn")
   bf_require(BF_ONEDNN_FOUND "oneDNN (the default f32 GEMM provider; -DBAREFORMER_GEMM=openblas builds without it)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packs what scripts/gpu_check.sh needs to build bareformer on the GPU machine, which has nvcc, CMake,
 # ninja, g++ and PyTorch but none of the Debian packages the build uses: the header-only libraries
-# (Eigen, nlohmann/json, CLI11, doctest) and OpenBLAS (the OpenMP build, with cblas.h and the Fortran
-# runtime it links), copied from this machine's installed packages into one tarball,
-#     .device_deps/bareformer-deps.tar.gz   (ignored by git; about 15 MB)
+# (Eigen, nlohmann/json, CLI11, doctest), OpenBLAS (the OpenMP build, with cblas.h and the Fortran
+# runtime it links) and oneDNN (with the OpenCL loader it links), copied from this machine's installed
+# packages into one tarball,
+#     .device_deps/bareformer-deps.tar.gz   (ignored by git; about 30 MB)
 # that the device tool carries (carry: [".device_deps"]). gpu_check.sh unpacks it to a folder with
 # include/ and lib/ and configures with -DBAREFORMER_DEPS_DIR=<that folder> (cmake/Dependencies.cmake).
 # Run it here once, as root or any user, after scripts/setup.sh.
@@ -31,9 +32,21 @@ for soname in libgfortran.so.5 libquadmath.so.0; do
   [ -n "$path" ] || { echo "prepare_gpu_deps: $blas_lib does not link $soname?" >&2; exit 1; }
   cp -L "$path" "$stage/lib/$soname"
 done
+# oneDNN, the default f32 GEMM provider (libdnnl-dev), with the OpenCL loader it links; without it the
+# GPU machine's build falls back to OpenBLAS for f32 (cmake/Dependencies.cmake).
+dnnl_lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libdnnl.so.2 2>/dev/null || true)
+if [ -n "$dnnl_lib" ] && [ -e "$dnnl_lib" ] && [ -e /usr/include/oneapi/dnnl/dnnl.h ]; then
+  mkdir -p "$stage/include/oneapi"
+  cp -r /usr/include/oneapi/dnnl "$stage/include/oneapi/"
+  cp /usr/include/dnnl*.h "$stage/include/" 2>/dev/null || true
+  cp "$dnnl_lib" "$stage/lib/libdnnl.so.2"
+  ln -s libdnnl.so.2 "$stage/lib/libdnnl.so"
+  opencl=$(ldd "$dnnl_lib" | awk '$1 == "libOpenCL.so.1" { print $3 }')
+  [ -n "$opencl" ] && cp -L "$opencl" "$stage/lib/libOpenCL.so.1"
+fi
 # Where each piece came from, for the record.
 dpkg-query -W -f='${Package} ${Version}\n' libeigen3-dev nlohmann-json3-dev libcli11-dev doctest-dev \
-  libopenblas0-openmp libgfortran5 > "$stage/VERSIONS" 2>/dev/null || true
+  libopenblas0-openmp libgfortran5 libdnnl2 > "$stage/VERSIONS" 2>/dev/null || true
 
 mkdir -p .device_deps
 tar -czf .device_deps/bareformer-deps.tar.gz -C "$stage" .
