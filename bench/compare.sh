@@ -85,7 +85,10 @@ probe_size=${SIZES[-1]}
 candidates=(as-set unset)
 grep -qw avx512f /proc/cpuinfo && candidates+=(SkylakeX)
 grep -qw avx512_bf16 /proc/cpuinfo && candidates+=(Cooperlake)
-[[ -n ${TORCH_BLAS:-} ]] && candidates=("$TORCH_BLAS")
+if [[ -n ${TORCH_BLAS:-} ]]; then
+  blas_env "$TORCH_BLAS" >/dev/null || exit 2  # an unknown name stops here, not inside $(...)
+  candidates=("$TORCH_BLAS")
+fi
 : >"$tmp/probe"
 for c in "${candidates[@]}"; do
   # shellcheck disable=SC2046  # blas_env's words are separate env(1) arguments
