@@ -120,6 +120,20 @@ std::vector<GradcheckCase> build_cases() {
   add_case("attention_mix_skipinit", "A [2,2,3,3], alpha/beta [2]",
            [](Rng& r, Device d) { return std::vector<Tensor>{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
            [](In x) { return attention_mix(x[0], x[1], x[2]); });
+  // The fused scale + causal softmax (+ mix): shaped (Eq. 5), skipinit (Eq. 4) and softmax attention.
+  add_case("causal_attention_probs", "scores [2,2,3,3], s 0.7, alpha/beta/gamma [2], C [3,3]",
+           [](Rng& r, Device d) {
+             Tensor centring = Tensor::uniform({3, 3}, r, 0, 1, DType::f64, d);
+             return std::vector<Tensor>{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d),
+                                        param({2}, r, d), centring};
+           },
+           [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2], x[3], x[4]); });
+  add_case("causal_attention_probs_skipinit", "scores [2,2,3,3], s 0.7, alpha/beta [2]",
+           [](Rng& r, Device d) { return std::vector<Tensor>{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+           [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2]); });
+  add_case("causal_attention_probs_plain", "scores [2,2,4,4], s 0.7",
+           [](Rng& r, Device d) { return std::vector<Tensor>{param({2, 2, 4, 4}, r, d)}; },
+           [](In x) { return causal_attention_probs(x[0], 0.7); });
   return c;
 }
 

@@ -98,6 +98,20 @@ struct Kernels {
   void (*attention_mix_backward)(int64_t batch, int64_t heads, int64_t t, const T* a, const T* beta, const T* c,
                                  const T* dout, T* da_acc, T* dalpha_acc, T* dbeta_acc, T* dgamma_acc);
 
+  // ---- attention probabilities, fused (OPTIONAL: null on a backend without them, and the op then runs
+  //      scale, softmax and attention_mix one after another; the CPU fills them) ----
+  // x is [batch, heads, t, t] (the scores Q K^T). p = causal softmax of s x (row i sees j <= i);
+  // out[b,h,i,j] = alpha_h 1[i == j] + beta_h p[b,h,i,j] - gamma_h C[i,j]. alpha and beta null: no mix, out
+  // is p and `out` may be null (only p is written); gamma and c null: no centring (Eq. 4).
+  void (*causal_attention_probs)(int64_t batch, int64_t heads, int64_t t, T s, const T* x, const T* alpha,
+                                 const T* beta, const T* gamma, const T* c, T* p, T* out);
+  // With dp = beta_h dOut (dOut itself without the mix):  dx += s p (dp - sum_j dp_j p_j)  (per row);
+  // dalpha_h += sum_{b,i} dOut[b,h,i,i];  dbeta_h += sum dOut p;  dgamma_h += -sum dOut C. Any gradient
+  // pointer may be null (not wanted); beta null means no mix.
+  void (*causal_attention_probs_backward)(int64_t batch, int64_t heads, int64_t t, T s, const T* p, const T* beta,
+                                          const T* c, const T* dout, T* dx_acc, T* dalpha_acc, T* dbeta_acc,
+                                          T* dgamma_acc);
+
   // ---- optimiser (fused: one pass over each parameter) ----
   // out[0] += sum_i x_i^2, accumulated in double in index order (the global gradient norm).
   void (*sum_squares_acc)(int64_t n, const T* x, double* out_acc);

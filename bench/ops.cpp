@@ -1,9 +1,10 @@
 // bench_ops: how close the engine runs to the machine's two ceilings.
 //
 //  (a) GEMM ceiling. The matmul op through the tape (forward + backward: grad mode on, both inputs require
-//      grad, bf::backward with a seed gradient) against raw cblas_sgemm doing the same three GEMMs with the
-//      same transpose flags and betas (forward C = op(A) op(B), then dA += ..., dB += ... exactly as
-//      autograd/ops/matmul.cpp issues them). The difference is what the engine adds: tensor allocation
+//      grad, bf::backward with a seed gradient) against the kernel table's f32 gemm (the GEMM provider,
+//      backends/cpu_gemm.h, called directly) doing the same three GEMMs with the same transpose flags and
+//      betas (forward C = op(A) op(B), then dA += ..., dB += ... exactly as autograd/ops/matmul.cpp issues
+//      them). The difference is what the engine adds: tensor allocation
 //      (cached), the tape entry and closure, and seeding dL/dC (zero-fill + axpy into a [m, n] buffer).
 //  (b) Memory ceiling. The softmax, layer_norm, rms_norm and gelu kernels (forward and backward, called
 //      straight from the kernel table) on an f32 [8192, 1024] tensor (32 MiB, far past L2), as effective
@@ -12,7 +13,6 @@
 // Times are medians after warm-up runs; in (a) the raw and op runs alternate so that clock or neighbour
 // drift hits both alike, and short products get more runs. Each section also prints how much CPU time
 // other processes took meanwhile: on a shared 2-core machine that, not the engine, sets the noise.
-#include <cblas.h>
 #include <omp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -28,7 +28,9 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "backends/cpu_gemm.h"
 #include "backends/kernels.h"
+#include "flags.h"
 #include "core/storage.h"
 #include "core/tensor.h"
 
@@ -87,7 +89,7 @@ class Contention {
 };
 
 // ---------------------------------------------------------------------------------------------------
-// (a) matmul through the tape vs raw cblas_sgemm
+// (a) matmul through the tape vs the raw GEMM provider
 // ---------------------------------------------------------------------------------------------------
 
 struct GemmCase {
@@ -96,21 +98,13 @@ struct GemmCase {
   bool ta, tb;
 };
 
-// Row-major C[m,n] = alpha op(A) op(B) + beta C with the leading dimensions of the stored shapes
-// (the same call backends/cpu/gemm.cpp makes).
-void raw_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta,
-              float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blasint(m),
-              blasint(n), blasint(k), 1.0f, a, blasint(ta ? m : k), b, blasint(tb ? k : n), beta, c, blasint(n));
-}
-
-// `batch` independent products spread over the OpenMP pool, one single-threaded cblas_sgemm per product,
-// with the same "worth threads" rule as backends/cpu/gemm.cpp.
+// The raw products: the kernel table's f32 gemm_batched (the GEMM provider the op uses, called directly,
+// without tensors or the tape), which for one product is its gemm and for several runs them over the pool.
 void raw_batched(int64_t batch, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
                  float beta, float* c) {
-  const bool worth_threads = batch > 1 && batch * m * n * k > (int64_t(1) << 18);
-#pragma omp parallel for schedule(static) if (worth_threads)
-  for (int64_t i = 0; i < batch; ++i) raw_gemm(ta, tb, m, n, k, a + i * m * k, b + i * k * n, beta, c + i * m * n);
+  const bf::Kernels<float>& kern = bf::cpu_kernels<float>();
+  if (batch == 1) kern.gemm(ta, tb, m, n, k, 1.0f, a, b, beta, c);
+  else kern.gemm_batched(batch, ta, tb, m, n, k, 1.0f, a, b, beta, c);
 }
 
 // Forward and the two gradient GEMMs, flags and betas exactly as the matmul op's backward issues them.
@@ -142,7 +136,7 @@ void bench_matmul(int warmup, int min_reps) {
       {"[2048x768] x [3072x768]^T", 1, 2048, 3072, 768, false, true},
       {"64 x [128x64] x [128x64]^T", 64, 128, 128, 64, false, true},
   };
-  std::printf("(a) matmul op through the tape (forward + backward) vs the same 3 raw cblas_sgemm calls, f32\n");
+  std::printf("(a) matmul op through the tape (forward + backward) vs the same 3 raw GEMM calls, f32\n");
   std::printf("    times: medians of n runs after %d warm-up, raw and op runs alternating\n", warmup);
   std::printf("    overhead = op/raw - 1 (target < 5%%); min = the same for the fastest runs\n");
   std::printf("    seed = zero-fill + axpy of the seed into dC's fresh grad buffer, which bf::backward(c, seed)\n");
@@ -326,11 +320,13 @@ void bench_kernels(int warmup, int reps) {
 
 }  // namespace
 
-int main(int, char** argv) {
+int main(int argc, char** argv) {
   bf::prefer_passive_openmp_wait(argv);
+  const int status = bf::bench::parse_flags(argc, argv, "bench_ops", "   (no flags; see bench/README.md)", {});
+  if (status >= 0) return status;
   bf::configure_cpu_threads(0);
-  std::printf("bench_ops: %d threads (bf::cpu_threads), %d processors, OpenBLAS %d threads [%s]\n\n",
-              bf::cpu_threads(), omp_get_num_procs(), openblas_get_num_threads(), openblas_get_config());
+  std::printf("bench_ops: %d threads (bf::cpu_threads), %d processors, f32 GEMM provider %s\n\n", bf::cpu_threads(),
+              omp_get_num_procs(), bf::cpu_gemm_description(bf::cpu_gemm_provider()).c_str());
   const auto t0 = Clock::now();
   bench_matmul(/*warmup=*/3, /*min_reps=*/11);
   bench_kernels(/*warmup=*/3, /*reps=*/15);

@@ -38,6 +38,10 @@ Columns (bench_train_step prints the same header):
   peak_mib      CPU: peak resident memory of the process: getrusage(RUSAGE_SELF).ru_maxrss / 1024
                 (includes the torch library itself, roughly 200-300 MiB; each config runs in its own
                 process so the peak is per config); cuda: torch.cuda.max_memory_allocated() / 2^20
+  gemm          what computed torch.mm: openblas/VERSION/core=NAME, the kernel family the OpenBLAS that
+                torch loaded chose (openblas_get_corename through ctypes: OPENBLAS_CORETYPE overrides it,
+                and without it OpenBLAS 0.3.21 falls back to its SSE3 "Prescott" kernels on CPUs it does
+                not know); cuda on the GPU
   estimate_mib  (params * 4 bytes * 4 (param, grad, Adam m, Adam v) + activation bytes) / 2^20, where
                 activation bytes = what autograd keeps for backward during one forward + loss: every
                 tensor packed by torch.autograd.graph.saved_tensors_hooks, deduplicated by storage
@@ -46,7 +50,10 @@ Columns (bench_train_step prints the same header):
                 are already in the first term).
 
 CLI: torch_step.py [--size tiny|small|medium|paper|all] [--preset pre_ln|sas_p|all] [--steps N] [--warmup W]
-                   [--threads 2] [--foreach] [--env-as-is] [--device cpu|cuda] [--tf32]
+                   [--threads 2] [--foreach] [--env-as-is] [--device cpu|cuda] [--tf32] [--probe-gemm]
+--probe-gemm prints one line instead of timing steps, "gemm_probe GEMM GFLOPS": the median rate of
+torch.mm at the size's representative shape (see sgemm_gflops); bench/compare.sh runs it under each
+OpenBLAS setting it considers and times the steps under the fastest.
 Environment: unless --env-as-is, the script re-executes itself once with BEST_ENV below filled in for any
 variable not already set (OMP_WAIT_POLICY=PASSIVE, the glibc MALLOC_* tuning, OMP_NUM_THREADS and
 OPENBLAS_NUM_THREADS = --threads), so a run by hand gets the same settings as bench/compare.sh.
@@ -74,7 +81,7 @@ VOCAB = 256
 MLP_RATIO = 4
 INIT_STD = 0.02
 HEADER = ("engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops "
-          "sgemm_gflops frac_sgemm peak_mib estimate_mib")
+          "sgemm_gflops frac_sgemm peak_mib estimate_mib gemm")
 
 
 def parse_args():
@@ -90,6 +97,8 @@ def parse_args():
     ap.add_argument("--tf32", action="store_true", help="TF32 tensor-core matmuls (cuda only)")
     ap.add_argument("--env-as-is", action="store_true",
                     help="do not fill in the default OMP_*/MALLOC_*/OPENBLAS_NUM_THREADS settings (BEST_ENV)")
+    ap.add_argument("--probe-gemm", action="store_true",
+                    help="print 'gemm_probe GEMM GFLOPS' (torch.mm at the size's shape) and exit")
     ap.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)  # child rows
     return ap.parse_args()
 
@@ -183,6 +192,41 @@ def param_groups(model):
     return [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def blas_description():
+    """openblas/VERSION/core=NAME for the OpenBLAS this process loaded (through torch), via ctypes."""
+    import ctypes
+
+    paths = sorted({ln.split()[-1] for ln in open("/proc/self/maps") if "libopenblas" in ln.split()[-1]})
+    if not paths:
+        return "not-openblas"
+    lib = ctypes.CDLL(paths[0])
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    config = lib.openblas_get_config().decode().split()
+    version = config[1] if len(config) > 1 and config[0] == "OpenBLAS" else "unknown"
+    return f"openblas/{version}/core={lib.openblas_get_corename().decode()}"
+
+
+def mm_gflops(torch, tokens, d, device, sync):
+    """Median rate of one float32 torch.mm [tokens, d] x [d, 4d], 20 calls after 3 warm-up ones."""
+    import statistics
+    import time
+
+    a = torch.randn(tokens, d, device=device)
+    w = torch.randn(d, MLP_RATIO * d, device=device)
+    out = torch.empty(tokens, MLP_RATIO * d, device=device)
+    for _ in range(3):
+        torch.mm(a, w, out=out)
+    gt = []
+    for _ in range(20):
+        sync()
+        t0 = time.perf_counter()
+        torch.mm(a, w, out=out)
+        sync()
+        gt.append(time.perf_counter() - t0)
+    return 2.0 * tokens * d * MLP_RATIO * d / statistics.median(gt) / 1e9
+
+
 def run_one(args):
     import resource
     import statistics
@@ -215,6 +259,10 @@ def run_one(args):
 
     L, d, H, T, B = SIZES[args.size]
     preset = args.preset
+    gemm = "cuda" if cuda else blas_description()
+    if args.probe_gemm:
+        print(f"gemm_probe {gemm} {mm_gflops(torch, B * T, d, args.device, sync):.1f}", flush=True)
+        return 0
     torch.manual_seed(1234)
     model = ref.GPT(preset, n_layer=L, d_model=d, n_head=H, vocab_size=VOCAB, max_seq_len=T,
                     mlp_ratio=MLP_RATIO).float()
@@ -280,19 +328,7 @@ def run_one(args):
         return 1
 
     # GEMM ceiling at the representative shape, same process, same threads.
-    a = torch.randn(tokens, d, device=args.device)
-    w = torch.randn(d, MLP_RATIO * d, device=args.device)
-    out = torch.empty(tokens, MLP_RATIO * d, device=args.device)
-    for _ in range(3):
-        torch.mm(a, w, out=out)
-    gt = []
-    for _ in range(20):
-        sync()
-        t0 = time.perf_counter()
-        torch.mm(a, w, out=out)
-        sync()
-        gt.append(time.perf_counter() - t0)
-    sgemm_gflops = 2.0 * tokens * d * MLP_RATIO * d / statistics.median(gt) / 1e9
+    sgemm_gflops = mm_gflops(torch, tokens, d, args.device, sync)
 
     med = statistics.median(times)
     model_gflops = model_flops / med / 1e9
@@ -305,7 +341,7 @@ def run_one(args):
         print(HEADER)
     print(f"{engine} {args.size} {preset} {params} {med * 1e3:.2f} {min(times) * 1e3:.2f} "
           f"{max(times) * 1e3:.2f} {tokens / med:.0f} {model_gflops:.2f} {sgemm_gflops:.2f} "
-          f"{model_gflops / sgemm_gflops:.3f} {peak_mib:.1f} {estimate_mib:.1f}", flush=True)
+          f"{model_gflops / sgemm_gflops:.3f} {peak_mib:.1f} {estimate_mib:.1f} {gemm}", flush=True)
     # CPU time of all threads per step: a load-robust check (wall >> cpu / threads means waiting).
     print(f"# {args.size} {preset}: loss after {args.warmup + args.steps} steps {final_loss:.4f}; "
           f"activations {act_bytes / 2**20:.1f} MiB; N_mm {n_mm}; cpu per step median "
@@ -333,6 +369,11 @@ def main():
     if missing and not args.env_as_is and os.environ.get("TORCH_STEP_ENV_SET") != "1":
         env = dict(os.environ, TORCH_STEP_ENV_SET="1", **missing)
         os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
+    if args.probe_gemm and args.size == "all":
+        print("# --probe-gemm needs one --size", file=sys.stderr)
+        return 2
+    if args.probe_gemm:
+        args.preset = "pre_ln"  # the probe times no model
     if args.size == "all" or args.preset == "all":
         return run_all(args)
     return run_one(args)

@@ -2,23 +2,25 @@
 // AdamW) after warm-up and prints one row per (size, preset):
 //
 //   engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops sgemm_gflops frac_sgemm
-//   peak_mib estimate_mib
+//   peak_mib estimate_mib gemm
 //
 // Definitions (the same in bench/torch_step.py):
 //   engine               = bareformer (CPU), bareformer-cuda, bareformer-cuda-tf32 (--device cuda [--tf32 1])
 //   tokens per step      = batch * T
 //   model FLOPs per step = 6 N_mm tokens + 12 L T d tokens, N_mm = weights used in matrix products (the
 //                          tied head once, positions not), 12 L T d = Q K^T and A' V, forward + backward
-//   sgemm_gflops         = the GEMM at the representative shape [batch*T, d] x [d, 4d]: cblas_sgemm with
-//                          the same threads (CPU), the table's cuBLAS gemm in the same math mode (cuda)
+//   sgemm_gflops         = the GEMM at the representative shape [batch*T, d] x [d, 4d]: the table's f32 gemm
+//                          (the GEMM provider the step uses) with the same threads (CPU), the table's
+//                          cuBLAS gemm in the same math mode (cuda)
 //   peak_mib             = CPU: peak resident memory of this process (each config runs in its own process);
 //                          cuda: peak device memory held by tensors (the caching allocator's bytes in use)
 //   estimate_mib         = 16 bytes per parameter (value, gradient, AdamW m and v) + the activations the
 //                          tape keeps (sum over tape entries of output bytes + saved bytes)
+//   gemm                 = the f32 GEMM provider, '/' for spaces: onednn/2.6.3, openblas/0.3.21/core=Haswell
+//                          (the kernel family OpenBLAS took), cublas (cuda)
 // On cuda every timed step ends with cuda_synchronize(), so the time is the GPU's, not the launch queue's.
 // Sizes: tiny, small, medium (CPU scale; "all" runs these) and paper, the paper's headline model
 // (18 layers, d 768, 12 heads, T 128, batch 32), for the GPU.
-#include <cblas.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@
 
 #include "autograd/tape.h"
 #include "bench_model.h"
+#include "flags.h"
+#include "backends/cpu_gemm.h"
 #include "backends/cuda_control.h"
 #include "backends/kernels.h"
 #include "nn/describe.h"
@@ -70,10 +74,14 @@ double sgemm_gflops(int64_t m, int64_t k, int64_t n, Device device) {
     }
     return 2.0 * m * n * k / median(times) / 1e9;
   }
-  std::vector<float> a(m * k, 0.5f), b(k * n, 0.25f), c(m * n);
+  Rng rng(5);
+  std::vector<float> a(m * k), b(k * n), c(m * n);
+  for (float& x : a) x = float(rng.uniform(-1, 1));
+  for (float& x : b) x = float(rng.uniform(-1, 1));
+  const Kernels<float>& kern = kernels<float>(Device::cpu);
   for (int i = 0; i < 23; ++i) {
     auto t0 = Clock::now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    kern.gemm(false, false, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c.data());
     if (i >= 3) times.push_back(seconds(t0, Clock::now()));
   }
   return 2.0 * m * n * k / median(times) / 1e9;
@@ -112,10 +120,12 @@ void run_one(const Size& size, const std::string& preset, int steps, int warmup,
                                                  : usage.ru_maxrss / 1024.0;
   const double estimate = (16.0 * double(model.parameters().count()) + double(activation_bytes)) / (1 << 20);
   const char* engine = device == Device::cpu ? "bareformer" : tf32 ? "bareformer-cuda-tf32" : "bareformer-cuda";
-  std::printf("%s %s %s %lld %.2f %.2f %.2f %.0f %.1f %.1f %.3f %.1f %.1f\n", engine, size.name, preset.c_str(),
+  std::string gemm = device == Device::cuda ? "cublas" : cpu_gemm_description(cpu_gemm_provider());
+  std::replace(gemm.begin(), gemm.end(), ' ', '/');
+  std::printf("%s %s %s %lld %.2f %.2f %.2f %.0f %.1f %.1f %.3f %.1f %.1f %s\n", engine, size.name, preset.c_str(),
               static_cast<long long>(model.parameters().count()), 1e3 * med,
               1e3 * *std::min_element(times.begin(), times.end()), 1e3 * *std::max_element(times.begin(), times.end()),
-              tokens_per_step / med, model_rate, gemm_rate, model_rate / gemm_rate, peak_mib, estimate);
+              tokens_per_step / med, model_rate, gemm_rate, model_rate / gemm_rate, peak_mib, estimate, gemm.c_str());
   std::fflush(stdout);
 }
 
@@ -125,18 +135,23 @@ int main(int argc, char** argv) {
   prefer_passive_openmp_wait(argv);
   std::string size_arg = "all", preset_arg = "all", device_arg = "cpu";
   int steps = 20, warmup = 3, threads = 2, tf32 = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--size") size_arg = value;
-    else if (flag == "--preset") preset_arg = value;
-    else if (flag == "--steps") steps = std::stoi(value);
-    else if (flag == "--warmup") warmup = std::stoi(value);
-    else if (flag == "--threads") threads = std::stoi(value);
-    else if (flag == "--device") device_arg = value;
-    else if (flag == "--tf32") tf32 = std::stoi(value);
-    else {
-      std::fprintf(stderr, "usage: bench_train_step [--size tiny|small|medium|paper|all] [--preset pre_ln|sas_p|all] "
-                           "[--steps N] [--warmup W] [--threads T] [--device cpu|cuda] [--tf32 0|1]\n");
+  const int status = bench::parse_flags(
+      argc, argv, "bench_train_step",
+      "[--size tiny|small|medium|paper|all] [--preset pre_ln|sas_p|all] [--steps N] [--warmup W] [--threads T] "
+      "[--device cpu|cuda] [--tf32 0|1]\n  defaults: --size all --preset all --steps 20 --warmup 3 --threads 2",
+      {{"--size", &size_arg}, {"--preset", &preset_arg}, {"--steps", nullptr, &steps}, {"--warmup", nullptr, &warmup},
+       {"--threads", nullptr, &threads}, {"--device", &device_arg}, {"--tf32", nullptr, &tf32}});
+  if (status >= 0) return status;
+  if ((size_arg != "all" && !bench::find_size(size_arg)) || steps < 1 || warmup < 0 || threads < 0) {
+    std::fprintf(stderr, "bench_train_step: unknown size \"%s\" or --steps < 1, --warmup < 0, --threads < 0\n",
+                 size_arg.c_str());
+    return 2;
+  }
+  if (preset_arg != "all") {
+    try {
+      (void)preset_model(preset_arg);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "bench_train_step: %s\n", e.what());
       return 2;
     }
   }
@@ -158,7 +173,7 @@ int main(int argc, char** argv) {
   }
   // Every (size, preset) in its own process, so peak memory is per configuration.
   std::printf("engine config preset params median_ms min_ms max_ms tokens_per_s model_gflops sgemm_gflops frac_sgemm "
-              "peak_mib estimate_mib\n");
+              "peak_mib estimate_mib gemm\n");
   std::fflush(stdout);
   for (int si = 0; si < int(std::size(kSizes)); ++si) {
     const Size& s = kSizes[si];

@@ -71,3 +71,43 @@ message(STATUS "bareformer: OpenBLAS ${BF_OPENBLAS_LIBRARY}, cblas.h in ${BF_CBL
 add_library(bf::openblas INTERFACE IMPORTED)
 set_target_properties(bf::openblas PROPERTIES INTERFACE_LINK_LIBRARIES "${BF_OPENBLAS_LIBRARY}"
                                               INTERFACE_INCLUDE_DIRECTORIES "${BF_CBLAS_INCLUDE}")
+
+# oneDNN: the default f32 GEMM provider (backends/cpu/gemm_onednn.cpp). Its dnnl_sgemm picks AVX-512 or
+# AVX2 kernels from the CPU itself, about 2x OpenBLAS 0.3.21 on CPUs that OpenBLAS does not know (it then
+# falls back to old SSE kernels) or is told to treat as Haswell, and Debian's build threads through libgomp,
+# the pool our loops use. -DBAREFORMER_GEMM=openblas makes OpenBLAS the default f32 provider instead and
+# no longer needs oneDNN (it is still linked when found, so BAREFORMER_GEMM=onednn in the environment works).
+# The library and header are looked up directly: dnnl-config.cmake would also demand the OpenCL headers.
+find_library(BF_ONEDNN_LIBRARY NAMES dnnl HINTS ${BAREFORMER_DEPS_DIR}/lib NO_CACHE)
+find_path(BF_ONEDNN_INCLUDE oneapi/dnnl/dnnl.h HINTS ${BAREFORMER_DEPS_DIR}/include NO_CACHE)
+if(BF_ONEDNN_LIBRARY AND BF_ONEDNN_INCLUDE)
+  set(BF_ONEDNN_FOUND TRUE)
+else()
+  set(BF_ONEDNN_FOUND FALSE)
+endif()
+# A BAREFORMER_DEPS_DIR packed without oneDNN (an older scripts/prepare_gpu_deps.sh) defaults to OpenBLAS;
+# an explicit -DBAREFORMER_GEMM=onednn still demands it.
+set(bf_gemm_default onednn)
+if(BAREFORMER_DEPS_DIR AND NOT BF_ONEDNN_FOUND)
+  set(bf_gemm_default openblas)
+endif()
+set(BAREFORMER_GEMM "${bf_gemm_default}" CACHE STRING "Default f32 GEMM provider of the CPU backend: onednn or openblas")
+set_property(CACHE BAREFORMER_GEMM PROPERTY STRINGS onednn openblas)
+if(NOT BAREFORMER_GEMM MATCHES "^(onednn|openblas)$")
+  message(FATAL_ERROR "BAREFORMER_GEMM=${BAREFORMER_GEMM}: expected onednn or openblas")
+endif()
+if(BAREFORMER_GEMM STREQUAL "onednn")
+  bf_require(BF_ONEDNN_FOUND "oneDNN (the default f32 GEMM provider; -DBAREFORMER_GEMM=openblas builds without it)"
+             libdnnl-dev)
+endif()
+add_library(bf::gemm_providers INTERFACE IMPORTED)
+set_property(TARGET bf::gemm_providers PROPERTY INTERFACE_LINK_LIBRARIES bf::openblas)
+set_property(TARGET bf::gemm_providers PROPERTY INTERFACE_COMPILE_DEFINITIONS BF_DEFAULT_GEMM="${BAREFORMER_GEMM}")
+if(BF_ONEDNN_FOUND)
+  set_property(TARGET bf::gemm_providers APPEND PROPERTY INTERFACE_LINK_LIBRARIES "${BF_ONEDNN_LIBRARY}")
+  set_property(TARGET bf::gemm_providers APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES "${BF_ONEDNN_INCLUDE}")
+  set_property(TARGET bf::gemm_providers APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS BF_WITH_ONEDNN)
+  message(STATUS "bareformer: f32 GEMM default ${BAREFORMER_GEMM}; oneDNN ${BF_ONEDNN_LIBRARY}")
+else()
+  message(STATUS "bareformer: f32 GEMM default ${BAREFORMER_GEMM}; oneDNN not found (OpenBLAS only)")
+endif()

@@ -40,13 +40,11 @@ Tensor Attention::forward(const Tensor& x, Tensor* probs) const {
   Tensor q = split_heads(linear(x, q_weight_, q_bias_), heads_);  // [B, H, T, dk]
   Tensor k = split_heads(linear(x, k_weight_, k_bias_), heads_);
   Tensor v = split_heads(value_.forward(x), heads_);
-  Tensor scores = scale(matmul(q, k, false, true), 1.0 / std::sqrt(double(dk)));  // [B, H, T, T]
-  Tensor a = softmax(scores, /*causal=*/true);
-  if (probs) *probs = a;
-  if (kind_ == AttentionKind::shaped)
-    a = attention_mix(a, alpha_, beta_, gamma_, causal_centring_matrix(t, x.dtype(), x.device()));
-  else if (kind_ == AttentionKind::skipinit)
-    a = attention_mix(a, alpha_, beta_);
+  // A' = alpha I + beta softmax(Q K^T / sqrt(d_k) + M) - gamma C (Eq. 5; Eq. 4 without C; A itself for softmax
+  // attention), in one fused op.
+  const Tensor centring = kind_ == AttentionKind::shaped ? causal_centring_matrix(t, x.dtype(), x.device()) : Tensor();
+  Tensor a = causal_attention_probs(matmul(q, k, false, true), 1.0 / std::sqrt(double(dk)), alpha_, beta_, gamma_,
+                                    centring, probs);  // [B, H, T, T]
   Tensor heads_out = matmul(a, v);  // [B, H, T, dk]
   return proj_.forward(merge_heads(heads_out));
 }

@@ -61,7 +61,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 }
 
 // y = x W^T + b.  dx = dy W,  dW = dy^T x,  db = sum over rows of dy.
-// The bias is written into y first and the GEMM adds onto it (beta = 1): no separate pass.
+// The GEMM overwrites y (beta = 0), then one in-place pass adds b to every row: y is written by the GEMM
+// and read and written once more, where filling y with b first (a fill and a bias pass) and accumulating
+// onto it (beta = 1) would touch it four times.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_compatible("linear", x, weight);
   BF_CHECK(weight.ndim() == 2 && x.ndim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", x.shape(),
@@ -76,14 +78,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor y = Tensor::empty(x.shape().with_last(out), x.dtype(), x.device());
   dispatch_float(x.dtype(), "linear", [&]<class T>() {
     const auto& k = kernels<T>(x.device());
-    T beta = T(0);
-    if (bias.defined()) {
-      // Broadcast b into every row, then y = x W^T + y.
-      k.fill(rows * out, T(0), y.data<T>());
-      k.bias_add(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
-      beta = T(1);
-    }
-    k.gemm(false, true, rows, out, in, T(1), x.data<T>(), weight.data<T>(), beta, y.data<T>());
+    k.gemm(false, true, rows, out, in, T(1), x.data<T>(), weight.data<T>(), T(0), y.data<T>());
+    if (bias.defined()) k.bias_add(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
   });
   return record("linear", {x, weight, bias}, y, [x, weight, bias, rows, in, out](const Tensor& g) {
     dispatch_float(g.dtype(), "linear backward", [&]<class T>() {

@@ -18,6 +18,7 @@ template <class T> void fill_norm_kernels(Kernels<T>& k);
 template <class T> void fill_embedding_kernels(Kernels<T>& k);
 template <class T> void fill_permute_kernels(Kernels<T>& k);
 template <class T> void fill_attention_kernels(Kernels<T>& k);
+template <class T> void fill_attention_probs_kernels(Kernels<T>& k);
 template <class T> void fill_optimizer_kernels(Kernels<T>& k);
 
 }  // namespace bf::cpu

@@ -1,45 +1,83 @@
-// Matrix products through OpenBLAS's cblas_?gemm; transposes are flags, never copies.
-#include <cblas.h>
+// The table's gemm and gemm_batched: f64 always from OpenBLAS, f32 from the selected provider
+// (backends/cpu_gemm.h says how it is chosen).
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/gemm_providers.h"
+#include "backends/cpu_gemm.h"
+#include "core/error.h"
+
+#ifndef BF_DEFAULT_GEMM
+#define BF_DEFAULT_GEMM "openblas"
+#endif
+
+extern "C" char* openblas_get_config(void);
+
+namespace bf {
+
+template <>
+std::vector<GemmProvider<double>> cpu_gemm_providers<double>() {
+  return {{"openblas", cpu::openblas_gemm<double>, cpu::openblas_gemm_batched<double>}};
+}
+
+template <>
+std::vector<GemmProvider<float>> cpu_gemm_providers<float>() {
+  std::vector<GemmProvider<float>> all = {
+#ifdef BF_WITH_ONEDNN
+      {"onednn", cpu::onednn_sgemm, cpu::onednn_sgemm_batched},
+#endif
+      {"openblas", cpu::openblas_gemm<float>, cpu::openblas_gemm_batched<float>}};
+  for (size_t i = 0; i < all.size(); ++i)  // the default first
+    if (std::strcmp(all[i].name, BF_DEFAULT_GEMM) == 0) std::swap(all[0], all[i]);
+  return all;
+}
+
+GemmProvider<float> select_cpu_gemm_provider(const char* name) {
+  const std::string wanted = name && *name ? name : BF_DEFAULT_GEMM;
+  std::string built;
+  for (const GemmProvider<float>& p : cpu_gemm_providers<float>()) {
+    if (wanted == p.name) return p;
+    built += built.empty() ? p.name : std::string(" or ") + p.name;
+  }
+  throw Error("BAREFORMER_GEMM=" + wanted + ": not a GEMM provider of this build (expected " + built + ")");
+}
+
+const char* cpu_gemm_provider() {
+  const Kernels<float>& table = cpu_kernels<float>();
+  for (const GemmProvider<float>& p : cpu_gemm_providers<float>())
+    if (p.gemm == table.gemm) return p.name;
+  return "unknown";
+}
+
+std::string cpu_gemm_description(const std::string& name) {
+#ifdef BF_WITH_ONEDNN
+  if (name == "onednn") return std::string("onednn ") + cpu::onednn_version();
+#endif
+  if (name == "openblas") {
+    // openblas_get_config(): "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ...": keep the version.
+    std::string config = openblas_get_config(), version;
+    if (config.rfind("OpenBLAS ", 0) == 0) version = config.substr(9, config.find(' ', 9) - 9);
+    return "openblas " + version + " core=" + cpu::openblas_core_name();
+  }
+  return name;
+}
+
+}  // namespace bf
 
 namespace bf::cpu {
-namespace {
-
-// Row-major C[m,n] = alpha op(A) op(B) + beta C. Leading dimensions follow from the stored shapes:
-// A stored [m,k] (lda = k) or [k,m] when transposed (lda = m); likewise B.
-template <class T>
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, const T* b, T beta,
-          T* c) {
-  if (m == 0 || n == 0) return;
-  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
-  const blasint lda = static_cast<blasint>(trans_a ? m : k);
-  const blasint ldb = static_cast<blasint>(trans_b ? k : n);
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
-  else
-    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
-}
-
-// Small per-head products: one OpenMP thread per product. Inside a parallel region the OpenMP build
-// of OpenBLAS runs single-threaded, so the pool is shared, not oversubscribed.
-template <class T>
-void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                  const T* b, T beta, T* c) {
-  // Tiny products (a test's 2-head attention) stay on one thread: waking the pool costs more than they do.
-  const bool worth_threads = batch > 1 && batch * m * n * k > (int64_t(1) << 18);
-#pragma omp parallel for schedule(static) if (worth_threads)
-  for (int64_t i = 0; i < batch; ++i)
-    gemm(trans_a, trans_b, m, n, k, alpha, a + i * m * k, b + i * k * n, beta, c + i * m * n);
-}
-
-}  // namespace
 
 template <class T>
 void fill_gemm_kernels(Kernels<T>& k) {
-  k.gemm = gemm<T>;
-  k.gemm_batched = gemm_batched<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    const GemmProvider<float> p = select_cpu_gemm_provider(std::getenv("BAREFORMER_GEMM"));
+    k.gemm = p.gemm;
+    k.gemm_batched = p.gemm_batched;
+  } else {
+    k.gemm = openblas_gemm<T>;
+    k.gemm_batched = openblas_gemm_batched<T>;
+  }
 }
 
 }  // namespace bf::cpu

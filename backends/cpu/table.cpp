@@ -15,6 +15,7 @@ static Kernels<T> build_cpu_table() {
   cpu::fill_embedding_kernels(k);
   cpu::fill_permute_kernels(k);
   cpu::fill_attention_kernels(k);
+  cpu::fill_attention_probs_kernels(k);
   cpu::fill_optimizer_kernels(k);
   return k;
 }

@@ -38,7 +38,8 @@ TEST_CASE("the gradcheck cases cover every op of ops.h") {
                          "linear_no_bias", "add", "sub", "mul", "scale", "scale_by", "add_bias", "relu",
                          "leaky_relu", "gelu", "sum", "mean", "sum_all", "reshape", "softmax", "softmax_causal",
                          "cross_entropy", "layer_norm", "rms_norm", "embedding", "split_heads", "merge_heads",
-                         "attention_mix", "attention_mix_skipinit"}) {
+                         "attention_mix", "attention_mix_skipinit", "causal_attention_probs",
+                         "causal_attention_probs_skipinit", "causal_attention_probs_plain"}) {
     CAPTURE(op);
     CHECK(names.count(op) == 1);
   }

@@ -48,6 +48,9 @@ TEST_CASE_TEMPLATE("every entry of the CPU Kernels table is non-null", T, float,
   BF_TEST_ENTRY(sgd_update);
   BF_TEST_ENTRY(split_heads);
   BF_TEST_ENTRY(merge_heads);
+  // Optional entries (a backend may leave them null; the op then runs the unfused ops): the CPU fills them.
+  BF_TEST_ENTRY(causal_attention_probs);
+  BF_TEST_ENTRY(causal_attention_probs_backward);
 #undef BF_TEST_ENTRY
   // kernels(cpu) is the CPU table.
   CHECK(&bf::kernels<T>(bf::Device::cpu) == &k);

@@ -1,0 +1,83 @@
+// Attention probabilities from the scores in one op: the 1/sqrt(d_k) scale, the causal softmax and
+// shaped attention's mix (paper Eq. 5; Eq. 4 without C; none for softmax attention):
+//   A = softmax(s X + M)   (M the causal mask),   A' = alpha_h I + beta_h A - gamma_h C.
+// Backward, the chain rule through the three unfused ops (scale, softmax, attention_mix):
+//   dA          = beta_h dA'                          (dA = dA' without the mix)
+//   dX          = s A (dA - sum_j dA_j A_j)           (per row; the softmax backward, then the scale)
+//   dalpha_h    = sum_{b,i} dA'[b,h,i,i],   dbeta_h = sum_{b,i,j} dA' A,   dgamma_h = -sum_{b,i,j} dA' C.
+// C is a constant. The backward reads A (kept as a saved tensor when there is a mix, else it is the
+// output) and dA' once. A backend without the fused kernels (the table entries are optional) gets the
+// three unfused ops, which compute the same values.
+#include "autograd/op_checks.h"
+#include "autograd/ops.h"
+#include "backends/kernels.h"
+
+namespace bf {
+namespace {
+
+template <class T>
+const T* data_or_null(const Tensor& x) {
+  return x.defined() ? x.data<T>() : nullptr;
+}
+
+}  // namespace
+
+Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alpha, const Tensor& beta,
+                              const Tensor& gamma, const Tensor& centring, Tensor* probs) {
+  BF_CHECK(scores.ndim() == 4 && scores.size(2) == scores.size(3),
+           "causal_attention_probs: scores must be [B, H, T, T], got ", scores.shape());
+  BF_CHECK(alpha.defined() == beta.defined(), "causal_attention_probs: alpha and beta must be given together");
+  const bool mix = alpha.defined();
+  BF_CHECK(mix || !gamma.defined(), "causal_attention_probs: gamma needs alpha and beta");
+  const int64_t batch = scores.size(0), heads = scores.size(1), t = scores.size(2);
+  if (mix) {  // the same checks as attention_mix
+    auto check_gain = [&](const Tensor& g, const char* name) {
+      check_compatible("causal_attention_probs", scores, g);
+      BF_CHECK(g.ndim() == 1 && g.size(0) == heads, "causal_attention_probs: ", name, " ", g.shape(), " must be [",
+               heads, "] for scores ", scores.shape());
+    };
+    check_gain(alpha, "alpha");
+    check_gain(beta, "beta");
+    BF_CHECK(gamma.defined() == centring.defined(), "causal_attention_probs: gamma and C must be given together");
+    if (gamma.defined()) {
+      check_gain(gamma, "gamma");
+      check_compatible("causal_attention_probs", scores, centring);
+      BF_CHECK(centring.shape() == Shape({t, t}), "causal_attention_probs: C ", centring.shape(), " must be [", t,
+               ", ", t, "] for scores ", scores.shape());
+    }
+  }
+  const bool fused = dispatch_float(scores.dtype(), "causal_attention_probs", [&]<class T>() {
+    return kernels<T>(scores.device()).causal_attention_probs != nullptr;
+  });
+  if (!fused) {  // the reference composition
+    Tensor a = softmax(scale(scores, s), /*causal=*/true);
+    if (probs) *probs = a;
+    return mix ? attention_mix(a, alpha, beta, gamma, centring) : a;
+  }
+
+  Tensor p = Tensor::empty_like(scores);
+  Tensor out = mix ? Tensor::empty_like(scores) : p;
+  dispatch_float(scores.dtype(), "causal_attention_probs", [&]<class T>() {
+    kernels<T>(scores.device())
+        .causal_attention_probs(batch, heads, t, T(s), scores.data<T>(), data_or_null<T>(alpha), data_or_null<T>(beta),
+                                data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
+                                mix ? out.data<T>() : nullptr);
+  });
+  if (probs) *probs = p;
+  const int64_t saved = mix ? static_cast<int64_t>(p.nbytes()) : 0;
+  // Named after the ops it stands for, so a trace or an op profile still shows where the mix is.
+  return record(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal", {scores, alpha, beta, gamma}, out,
+                [scores, alpha, beta, gamma, centring, p, s, batch, heads, t](const Tensor& g) {
+    dispatch_float(g.dtype(), "causal_attention_probs backward", [&]<class T>() {
+      auto grad_ptr = [](const Tensor& x) -> T* {
+        return x.defined() && x.requires_grad() ? grad_of(x).data<T>() : nullptr;
+      };
+      kernels<T>(g.device())
+          .causal_attention_probs_backward(batch, heads, t, T(s), p.data<T>(), data_or_null<T>(beta),
+                                           data_or_null<T>(centring), g.data<T>(), grad_ptr(scores), grad_ptr(alpha),
+                                           grad_ptr(beta), grad_ptr(gamma));
+    });
+  }, {(mix ? 10.0 : 6.0) * scores.numel(), saved});
+}
+
+}  // namespace bf
