@@ -9,12 +9,17 @@
 #include "cli/commands.h"
 #include "core/closest_match.h"
 #include "core/error.h"
+#include "train/provenance.h"
 
 int main(int argc, char** argv) {
   bf::prefer_passive_openmp_wait(argv);
   CLI::App app{"bareformer: a from-scratch autodiff engine for the transformer blocks of "
                "\"Simplifying Transformer Blocks\" (He & Hofmann, ICLR 2024)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", bf::version_line(), "Print the version and the git commit of this build");
+  // Every option's --help line shows its default value.
+  app.option_defaults()->always_capture_default();
+  bf::record_command_line(argc, argv);
   const std::vector<bf::cli::Command> commands = {
       bf::cli::add_prepare_command(app),  bf::cli::add_train_command(app),    bf::cli::add_eval_command(app),
       bf::cli::add_sample_command(app),   bf::cli::add_describe_command(app), bf::cli::add_gradcheck_command(app),

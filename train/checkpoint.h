@@ -1,6 +1,6 @@
 // A training checkpoint: one safetensors file holding the parameters (under their model names), the
-// optimiser state ("optim.*"), and in __metadata__ the resolved config (JSON), the step, and the batch
-// sampler's generator state. Written atomically; opens in any safetensors reader.
+// optimiser state ("optim.*"), and in __metadata__ the resolved config (JSON), the step, the batch
+// sampler's generator state, and the bareformer_version and bareformer_commit that wrote it. Written atomically; opens in any safetensors reader.
 #pragma once
 #include <string>
 
