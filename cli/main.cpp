@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       bf::cli::add_compare_command(app),  bf::cli::add_config_doc_command(app),
       bf::cli::add_trace_command(app),    bf::cli::add_walkthrough_command(app),
       bf::cli::add_diagnose_command(app), bf::cli::add_plot_command(app),     bf::cli::add_sweep_command(app),
+      bf::cli::add_export_command(app),
   };
   // CLI11 reads an unknown first word as a stray argument ("A subcommand is required"); name it instead.
   if (argc > 1 && argv[1][0] != '-') {

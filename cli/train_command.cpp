@@ -1,13 +1,14 @@
-// `bareformer train CONFIG [--set k=v]... [--resume]`, `bareformer eval CKPT [--data DIR]`,
-// `bareformer sample CKPT --prompt TEXT --tokens N [--temperature T --top-k K --seed S]`.
+// `bareformer train CONFIG [--set k=v]... [--resume]`, `bareformer eval CKPT [--data DIR] [--all]`; the
+// checkpoint loading `sample` shares (cli/sample_command.cpp).
 #include <cmath>
 #include <iostream>
 #include <memory>
 #include <numbers>
+#include <sstream>
 
 #include "cli/commands.h"
+#include "train/batches.h"
 #include "train/checkpoint.h"
-#include "train/sample.h"
 #include "train/token_file.h"
 #include "train/trainer.h"
 
@@ -38,7 +39,7 @@ Command add_train_command(CLI::App& app) {
 
 // Builds the model a checkpoint was trained as, on `device_name` (empty: the run's run.device), and loads
 // its parameters. A device that is not available is a clear error before anything is read.
-static Gpt load_model(const std::string& path, const std::string& device_name, Config& config_out) {
+Gpt load_model(const std::string& path, const std::string& device_name, Config& config_out) {
   CheckpointInfo info = read_checkpoint_info(path);
   config_out = info.config;
   const std::string chosen = device_name.empty() ? info.config.run.device : device_name;
@@ -50,52 +51,44 @@ static Gpt load_model(const std::string& path, const std::string& device_name, C
   return model;
 }
 
-static void add_device_option(CLI::App* sub, std::string& device) {
+void add_device_option(CLI::App* sub, std::string& device) {
   sub->add_option("--device", device, "cpu or cuda (default: the run's run.device)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+}
+
+// "val loss L  perplexity e^L  bits/byte L/ln 2  (N of M tokens scored, FILE)": what was scored, the
+// windows evaluate() took (every window's seq_len targets).
+static std::string eval_line(double loss, const TokenFile& val, int batch, int seq_len, int batches) {
+  const int64_t scored = int64_t(eval_window_starts(val.size(), seq_len, batches * batch).size()) * seq_len;
+  std::ostringstream line;
+  line << "val loss " << loss << "  perplexity " << std::exp(loss) << "  bits/byte " << loss / std::numbers::ln2
+       << "  (" << scored << " of " << val.size() << " tokens scored, " << val.path() << ")";
+  return line.str();
 }
 
 Command add_eval_command(CLI::App& app) {
   struct Options {
     std::string checkpoint, data, device;
     int batches = 0;
+    bool all = false;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("eval", "Validation loss and bits per byte of a checkpoint");
   sub->add_option("checkpoint", opt->checkpoint, "A checkpoint.safetensors")->required();
   sub->add_option("--data", opt->data, "Folder with val.bin (default: the run's data.dir)");
-  sub->add_option("--batches", opt->batches, "Validation batches (default: the run's run.eval_batches)");
+  CLI::Option* batches =
+      sub->add_option("--batches", opt->batches, "Validation batches (default: the run's run.eval_batches)");
+  sub->add_flag("--all", opt->all, "Score the whole validation split (every window of data.seq_len)")->excludes(batches);
   add_device_option(sub, opt->device);
   return {sub, [opt]() {
             Config config;
             Gpt model = load_model(opt->checkpoint, opt->device, config);
             const std::string dir = opt->data.empty() ? config.data.dir : opt->data;
             TokenFile val = TokenFile::load(dir + "/val.bin");
-            const double loss = evaluate(model, val, config.data.batch_size, config.data.seq_len,
-                                         opt->batches > 0 ? opt->batches : config.run.eval_batches);
-            std::cout << "val loss " << loss << "  bits/byte " << loss / std::numbers::ln2 << "  (" << val.path() << ")\n";
-            return 0;
-          }};
-}
-
-Command add_sample_command(CLI::App& app) {
-  struct Options {
-    std::string checkpoint, prompt, device;
-    SampleOptions sample;
-  };
-  auto opt = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("sample", "Generate text from a checkpoint");
-  sub->add_option("checkpoint", opt->checkpoint, "A checkpoint.safetensors")->required();
-  sub->add_option("--prompt", opt->prompt, "Text to continue")->required();
-  sub->add_option("--tokens", opt->sample.tokens, "Tokens (bytes) to generate")->check(CLI::Range(1, 1000000));
-  sub->add_option("--temperature", opt->sample.temperature, "Softmax temperature (0: greedy)")->check(CLI::Range(0.0, 100.0));
-  sub->add_option("--top-k", opt->sample.top_k, "Sample among the k most likely (0: all)")->check(CLI::Range(0, 1 << 20));
-  sub->add_option("--seed", opt->sample.seed, "Sampling seed");
-  add_device_option(sub, opt->device);
-  return {sub, [opt]() {
-            Config config;
-            Gpt model = load_model(opt->checkpoint, opt->device, config);
-            std::cout << opt->prompt << sample_text(model, opt->prompt, opt->sample) << "\n";
+            // --all: no limit on the windows (evaluate's max_batches = 0).
+            const int batches = opt->all ? 0 : opt->batches > 0 ? opt->batches : config.run.eval_batches;
+            const double loss = evaluate(model, val, config.data.batch_size, config.data.seq_len, batches);
+            std::cout << eval_line(loss, val, config.data.batch_size, config.data.seq_len, batches) << "\n";
             return 0;
           }};
 }
