@@ -19,6 +19,7 @@ Command add_prepare_command(CLI::App& app) {
             opt->fallback_dir = BF_SOURCE_DIR;
             PrepareReport report = prepare_corpus(*opt);
             std::cout << report.summary();
+            std::cerr << report.warning();
             return 0;
           }};
 }

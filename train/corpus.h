@@ -64,8 +64,12 @@ struct PrepareReport {
   int64_t n_skipped_binary = 0;     // folder files that looked binary
   int64_t n_skipped_over_limit = 0; // files left out by max_bytes
   bool split_inside_file = false;   // single-file corpus, split by bytes
+  double val_fraction = 0.1;        // as asked
 
-  std::string summary() const;  // a few human-readable lines
+  std::string summary() const;  // a few human-readable lines, each ending in a newline
+  // A line when whole-file holding-out made the validation share more than 2x off val_fraction (either
+  // way), else empty.
+  std::string warning() const;
 };
 
 PrepareReport prepare_corpus(const PrepareOptions& opts);
