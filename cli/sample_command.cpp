@@ -41,12 +41,19 @@ Command add_sample_command(CLI::App& app) {
               if (opt->num_samples > 1) std::cout << "--- sample " << k + 1 << " of " << opt->num_samples << " (seed " << seed + k << ") ---\n";
               SampleOptions options = opt->sample;
               options.seed = seed + k;
-              std::cout << opt->prompt << std::flush;
-              // Byte-level tokens: each id is one byte of output, written as soon as it is drawn.
-              const SampleResult r = sample_tokens(model, prompt_tokens(opt->prompt), options, [](int32_t id) {
+              // Byte-level tokens: each id is one byte of output, written as soon as it is drawn; the prompt
+              // goes first, once the checks have passed and the first token is drawn.
+              bool started = false;
+              auto start = [&] {
+                if (!started) std::cout << opt->prompt;
+                started = true;
+              };
+              const SampleResult r = sample_tokens(model, prompt_tokens(opt->prompt), options, [&](int32_t id) {
+                start();
                 std::cout.put(static_cast<char>(id));
                 std::cout.flush();
               });
+              start();
               std::cout << "\n" << std::flush;
               if (r.stopped_at_limit)
                 std::cerr << "sample: stopped after " << r.tokens.size() << " of " << options.tokens

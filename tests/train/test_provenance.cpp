@@ -1,0 +1,144 @@
+// Provenance (train/provenance.h): --version, the start event's fields, checkpoint metadata; and the
+// everyday output of prepare (summary, long path lists) and eval (tokens scored, perplexity).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+#include "train/atomic_file.h"
+#include "train/corpus.h"
+#include "train/provenance.h"
+#include "train/safetensors.h"
+#include "train/token_file.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+using bf::test::ScratchDir;
+using bf::test::write_bytes;
+
+namespace {
+
+// A tiny corpus and a 2-step config that trains in well under a second.
+void make_tiny_run(const ScratchDir& dir) {
+  std::vector<uint8_t> text;
+  for (int i = 0; i < 300; ++i)
+    for (char c : std::string("def f(x):\n    return x\n")) text.push_back(static_cast<uint8_t>(c));
+  fs::create_directories(dir.path / "data");
+  bf::write_token_file(dir / "data/train.bin", 256, text);
+  bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
+  write_bytes(dir / "tiny.json", R"({
+  "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
+  "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
+  "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
+})");
+}
+
+// stem + i, built by appending (GCC 12 warns falsely, -Wrestrict, on "literal" + std::to_string(i)).
+std::string numbered(const std::string& stem, int i) {
+  std::string name = stem;
+  name += std::to_string(i);
+  return name;
+}
+
+bool is_commit(const std::string& commit) {
+  return commit == "unknown" || std::regex_match(commit, std::regex("[0-9a-f]{40}(\\+dirty)?"));
+}
+
+}  // namespace
+
+TEST_CASE("provenance: shell quoting, UTC timestamps, the version line") {
+  CHECK(bf::shell_quote("configs/sas.json") == "configs/sas.json");
+  CHECK(bf::shell_quote("run.steps=20") == "run.steps=20");
+  CHECK(bf::shell_quote("a b") == "'a b'");
+  CHECK(bf::shell_quote("it's") == "'it'\\''s'");
+  CHECK(bf::shell_quote("") == "''");
+  CHECK(bf::shell_quote("$HOME") == "'$HOME'");
+  CHECK(bf::utc_iso8601(std::chrono::system_clock::from_time_t(0)) == "1970-01-01T00:00:00Z");
+  CHECK(bf::utc_iso8601(std::chrono::system_clock::from_time_t(1700000000)) == "2023-11-14T22:13:20Z");
+  CHECK(is_commit(bf::build_commit()));
+  CHECK(bf::version_line() == std::string("bareformer ") + bf::build_version() + " (commit " + bf::build_commit() + ")");
+  const char* argv[] = {"bareformer", "train", "c.json", "--set", "run.out_dir=runs/a b"};
+  bf::record_command_line(5, argv);
+  CHECK(bf::command_line() == "bareformer train c.json --set 'run.out_dir=runs/a b'");
+  bf::record_command_line(0, argv);
+}
+
+TEST_CASE("provenance: --version; the start event and the checkpoint say what made them") {
+  ScratchDir dir("provenance");
+  make_tiny_run(dir);
+  const bf::test::ChildResult version = bf::test::run_bareformer({"--version"}, dir / "version.txt");
+  CHECK(version.status == 0);
+  CHECK(version.output == bf::version_line() + "\n");
+  // In a git checkout the commit is the one the build saw: the tree's HEAD at the last build.
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "run.log_every=1"}, dir / "train.log").status == 0);
+  std::istringstream lines(bf::read_whole_file(dir / "run/metrics.jsonl"));
+  std::string first;
+  std::getline(lines, first);
+  const nlohmann::json start = nlohmann::json::parse(first);
+  CHECK(start["event"] == "start");
+  CHECK(start["version"] == bf::build_version());
+  CHECK(start["commit"] == bf::build_commit());
+  CHECK(start["command"] == std::string(BF_BAREFORMER_BIN) + " train " + dir / "tiny.json" + " --set run.log_every=1");
+  CHECK(start["host"] == bf::host_name());
+  CHECK(std::regex_match(start["started_utc"].get<std::string>(), std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")));
+  CHECK(start["threads"] == 1);  // run.threads
+  CHECK(start["gemm"] == "openblas");
+  const bf::SafetensorsContents checkpoint = bf::load_safetensors(dir / "run/checkpoint.safetensors");
+  CHECK(checkpoint.metadata.at("bareformer_version") == bf::build_version());
+  CHECK(checkpoint.metadata.at("bareformer_commit") == bf::build_commit());
+
+  SUBCASE("eval states the tokens scored and the perplexity; --all scores every window") {
+    const bf::test::ChildResult some = bf::test::run_bareformer({"eval", dir / "run/checkpoint.safetensors"}, dir / "e1.txt");
+    const bf::test::ChildResult all =
+        bf::test::run_bareformer({"eval", dir / "run/checkpoint.safetensors", "--all"}, dir / "e2.txt");
+    REQUIRE(some.status == 0);
+    REQUIRE(all.status == 0);
+    // 200 validation tokens, windows of 16: 12 windows (192 targets) in all; run.eval_batches 1 of batch 2: 32.
+    CHECK(some.output.find("(32 of 200 tokens scored, ") != std::string::npos);
+    CHECK(all.output.find("(192 of 200 tokens scored, ") != std::string::npos);
+    std::smatch m;
+    REQUIRE(std::regex_search(all.output, m, std::regex("val loss ([0-9.]+)  perplexity ([0-9.]+)  bits/byte ([0-9.]+)")));
+    const double loss = std::stod(m[1]), perplexity = std::stod(m[2]), bpb = std::stod(m[3]);
+    CHECK(perplexity == doctest::Approx(std::exp(loss)).epsilon(1e-4));
+    CHECK(bpb == doctest::Approx(loss / std::log(2.0)).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("prepare: the summary ends with a newline and names only the first few of many paths") {
+  ScratchDir dir("prepare_paths");
+  bf::PrepareOptions options;
+  options.out_dir = dir / "data";
+  for (int i = 0; i < 50; ++i) {
+    const std::string path = (dir.path / numbered("f", i)).string() + ".txt";
+    write_bytes(path, std::string(200, char('a' + i % 26)));
+    options.paths.push_back(path);
+  }
+  const bf::PrepareReport report = bf::prepare_corpus(options);
+  const std::string summary = report.summary();
+  CHECK(summary.back() == '\n');
+  CHECK(summary.find(dir / "f0.txt, " + dir / "f1.txt, " + dir / "f2.txt, ... (50 paths)") != std::string::npos);
+  CHECK(summary.find(dir / "f3.txt") == std::string::npos);
+  CHECK(summary.size() < 1000);
+  CHECK(report.warning().empty());  // 50 equal files: 10% held out exactly
+}
+
+TEST_CASE("prepare: a warning when whole files put validation far from val_fraction, none when close") {
+  ScratchDir dir("prepare_share");
+  for (int i = 1; i <= 4; ++i) write_bytes((dir.path / "few" / numbered("f", i)).string() + ".txt", std::string(1000 * i, 'x'));
+  bf::PrepareOptions options;
+  options.out_dir = dir / "data";
+  options.paths = {dir / "few"};
+  const bf::PrepareReport few = bf::prepare_corpus(options);
+  const double share = double(few.val_tokens) / double(few.train_tokens + few.val_tokens);
+  CHECK(share > 0.2);
+  CHECK(few.warning().find("warning: validation is ") == 0);
+  options.val_fraction = share;  // asking for what whole files give: no warning
+  CHECK(bf::prepare_corpus(options).warning().empty());
+  options.paths = {dir / "few/f4.txt"};  // one file: split inside it, never off
+  options.val_fraction = 0.1;
+  CHECK(bf::prepare_corpus(options).warning().empty());
+}
