@@ -142,3 +142,16 @@ TEST_CASE("prepare: a warning when whole files put validation far from val_fract
   options.val_fraction = 0.1;
   CHECK(bf::prepare_corpus(options).warning().empty());
 }
+
+TEST_CASE("--help shows each option's default") {
+  ScratchDir dir("help");
+  const bf::test::ChildResult sample = bf::test::run_bareformer({"sample", "--help"}, dir / "sample.txt");
+  CHECK(sample.status == 0);
+  CHECK(sample.output.find("in [1 - 1000000]=200") != std::string::npos);  // --tokens
+  CHECK(sample.output.find("in [0 - 100]=1") != std::string::npos);        // --temperature
+  CHECK(sample.output.find("in [0 - 1]=1") != std::string::npos);          // --top-p
+  const bf::test::ChildResult prepare = bf::test::run_bareformer({"prepare", "--help"}, dir / "prepare.txt");
+  CHECK(prepare.output.find("in [0.001 - 0.9]=0.1") != std::string::npos);  // --val-fraction
+  const bf::test::ChildResult exporting = bf::test::run_bareformer({"export", "--help"}, dir / "export.txt");
+  CHECK(exporting.output.find("{f32,f16,bf16}=f32") != std::string::npos);
+}
