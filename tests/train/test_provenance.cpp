@@ -2,6 +2,7 @@
 // everyday output of prepare (summary, long path lists) and eval (tokens scored, perplexity).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -154,4 +155,41 @@ TEST_CASE("--help shows each option's default") {
   CHECK(prepare.output.find("in [0.001 - 0.9]=0.1") != std::string::npos);  // --val-fraction
   const bf::test::ChildResult exporting = bf::test::run_bareformer({"export", "--help"}, dir / "export.txt");
   CHECK(exporting.output.find("{f32,f16,bf16}=f32") != std::string::npos);
+}
+
+TEST_CASE("provenance: cmake/BuildInfo.cmake reports a checkout's commit, unknown elsewhere") {
+  auto ok = [](const std::string& command) { return std::system((command + " > /dev/null 2>&1").c_str()) == 0; };
+  if (!ok("cmake --version") || !ok("git --version")) {
+    MESSAGE("skipped: needs cmake and git");
+    return;
+  }
+  ScratchDir dir("build_info");
+  const std::string script = std::string(BF_SOURCE_DIR) + "/cmake/BuildInfo.cmake";
+  auto commit_of = [&](const std::string& source) {
+    const std::string out = dir / "build_info.cpp";
+    std::filesystem::remove(out);
+    REQUIRE(ok("cmake -DSOURCE_DIR=" + source + " -DVERSION=9.9.9 -DOUT=" + out + " -P " + script));
+    const std::string text = bf::read_whole_file(out);
+    std::smatch m;
+    REQUIRE(std::regex_search(text, m, std::regex("build_commit\\(\\) \\{ return \"([^\"]*)\"")));
+    CHECK(text.find("return \"9.9.9\"") != std::string::npos);
+    return m[1].str();
+  };
+  std::filesystem::create_directories(dir.path / "plain");
+  CHECK(commit_of(dir / "plain") == "unknown");  // not a checkout (the scratch folder is outside any repository)
+  const std::string repo = dir / "repo", git = "git -C " + repo + " -c user.name=t -c user.email=t@t ";
+  std::filesystem::create_directories(dir.path / "repo/sub");
+  write_bytes(dir / "repo/a.txt", "one\n");
+  REQUIRE(ok("git init -q " + repo));
+  REQUIRE(ok(git + "add a.txt"));
+  REQUIRE(ok(git + "commit -q -m one"));
+  const std::string first = commit_of(repo);
+  CHECK(std::regex_match(first, std::regex("[0-9a-f]{40}")));
+  CHECK(commit_of(dir / "repo/sub") == "unknown");  // a tree copied inside another repository
+  write_bytes(dir / "repo/a.txt", "two\n");
+  CHECK(commit_of(repo) == first + "+dirty");
+  REQUIRE(ok(git + "commit -q -am two"));
+  const std::string second = commit_of(repo);
+  CHECK(second != first);
+  CHECK(second.find('+') == std::string::npos);
 }
