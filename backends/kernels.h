@@ -144,6 +144,9 @@ const Kernels<T>& kernels(Device device) {
 void configure_cpu_threads(int threads);  // threads <= 0: all cores
 int cpu_threads();
 
+// The library behind the CPU backend's f32/f64 GEMMs ("openblas"), as the start event of a run records it.
+const char* gemm_provider_name();
+
 // Call first thing in main(). libgomp reads OMP_WAIT_POLICY once, when it loads (before main), and its
 // default spins idle threads: on a machine shared with other work, every parallel region then waits
 // for a descheduled spinner (a 2-layer model's step measured 1417 ms instead of 56 ms at load 4). When the

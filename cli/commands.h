@@ -3,6 +3,10 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+#include "nn/gpt.h"
+#include "train/config.h"
 
 namespace bf::cli {
 
@@ -10,6 +14,12 @@ struct Command {
   CLI::App* subcommand;
   std::function<int()> run;  // returns the exit status
 };
+
+// Builds the model a checkpoint was trained as, on `device_name` (empty: the run's run.device), and loads
+// its parameters (cli/train_command.cpp); `config_out` receives the run's config.
+Gpt load_model(const std::string& path, const std::string& device_name, Config& config_out);
+// --device cpu|cuda, default: the run's run.device.
+void add_device_option(CLI::App* sub, std::string& device);
 
 Command add_gradcheck_command(CLI::App& app);
 Command add_describe_command(CLI::App& app);
@@ -24,5 +34,6 @@ Command add_walkthrough_command(CLI::App& app);
 Command add_diagnose_command(CLI::App& app);
 Command add_plot_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
 
 }  // namespace bf::cli

@@ -9,18 +9,24 @@
 #include "cli/commands.h"
 #include "core/closest_match.h"
 #include "core/error.h"
+#include "train/provenance.h"
 
 int main(int argc, char** argv) {
   bf::prefer_passive_openmp_wait(argv);
   CLI::App app{"bareformer: a from-scratch autodiff engine for the transformer blocks of "
                "\"Simplifying Transformer Blocks\" (He & Hofmann, ICLR 2024)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", bf::version_line(), "Print the version and the git commit of this build");
+  // Every option's --help line shows its default value.
+  app.option_defaults()->always_capture_default();
+  bf::record_command_line(argc, argv);
   const std::vector<bf::cli::Command> commands = {
       bf::cli::add_prepare_command(app),  bf::cli::add_train_command(app),    bf::cli::add_eval_command(app),
       bf::cli::add_sample_command(app),   bf::cli::add_describe_command(app), bf::cli::add_gradcheck_command(app),
       bf::cli::add_compare_command(app),  bf::cli::add_config_doc_command(app),
       bf::cli::add_trace_command(app),    bf::cli::add_walkthrough_command(app),
       bf::cli::add_diagnose_command(app), bf::cli::add_plot_command(app),     bf::cli::add_sweep_command(app),
+      bf::cli::add_export_command(app),
   };
   // CLI11 reads an unknown first word as a stray argument ("A subcommand is required"); name it instead.
   if (argc > 1 && argv[1][0] != '-') {

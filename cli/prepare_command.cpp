@@ -22,7 +22,8 @@ Command add_prepare_command(CLI::App& app) {
   return {sub, [opt]() {
             opt->fallback_dir = BF_SOURCE_DIR;
             PrepareReport report = prepare_corpus(*opt);
-            std::cout << report.summary();
+            std::cout << report.summary() << std::flush;
+            std::cerr << report.warning();
             return 0;
           }};
 }

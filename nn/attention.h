@@ -2,6 +2,7 @@
 // (alpha I + beta A - gamma C, Eq. 5) or skipinit (alpha I + beta A, Eq. 4); values and projection are
 // trained, identity or reparameterised (alpha I + beta dW).
 #pragma once
+#include "nn/kv_cache.h"
 #include "nn/layers.h"
 
 namespace bf {
@@ -10,8 +11,10 @@ class Attention {
  public:
   Attention() = default;
   Attention(InitContext& ctx, const std::string& prefix, const ModelConfig& config, MatrixKind value_kind);
-  // x [B, T, d] (already normalised) -> [B, T, d]; `probs`, when given, receives A = softmax(...) [B, H, T, T]
-  Tensor forward(const Tensor& x, Tensor* probs = nullptr) const;
+  // x [B, T, d] (already normalised) -> [B, T, d]; `probs`, when given, receives A = softmax(...) [B, H, T, T].
+  // With `cache` (inference), x holds the T positions after the cache.length already read: their keys
+  // and values are appended and each row attends to every position up to its own (nn/kv_cache.h).
+  Tensor forward(const Tensor& x, Tensor* probs = nullptr, AttentionCache* cache = nullptr) const;
   AttentionKind kind() const { return kind_; }
 
  private:

@@ -18,8 +18,8 @@ Block::Block(InitContext& ctx, int index, const ModelConfig& config) : spec_(con
   b_FF_ = BranchGain(ctx, p + ".gain.b_FF", spec_.b_FF);
 }
 
-Tensor Block::forward(const Tensor& x, Tensor* attention_probs) const {
-  auto attn = [&](const Tensor& in) { ScopeGuard scope("attn"); return attn_.forward(in, attention_probs); };
+Tensor Block::forward(const Tensor& x, Tensor* attention_probs, AttentionCache* cache) const {
+  auto attn = [&](const Tensor& in) { ScopeGuard scope("attn"); return attn_.forward(in, attention_probs, cache); };
   auto mlp = [&](const Tensor& in) { ScopeGuard scope("mlp"); return mlp_.forward(in); };
 
   if (spec_.parallel) {

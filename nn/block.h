@@ -9,8 +9,9 @@ class Block {
   Block() = default;
   // `index` decides the first block's special cases (BlockSpec::first_value, first_norm1).
   Block(InitContext& ctx, int index, const ModelConfig& config);
-  // `attention_probs`, when given, receives the attention probabilities (diagnostics).
-  Tensor forward(const Tensor& x, Tensor* attention_probs = nullptr) const;
+  // `attention_probs`, when given, receives the attention probabilities (diagnostics); `cache`, when
+  // given, is this block's KV cache (Attention::forward).
+  Tensor forward(const Tensor& x, Tensor* attention_probs = nullptr, AttentionCache* cache = nullptr) const;
   const BlockSpec& spec() const { return spec_; }
 
  private:

@@ -17,14 +17,25 @@ Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
   norm_f_ = Norm(ctx, "norm_f", NormKind::layernorm, d, config.norm_eps);
 }
 
-Tensor Gpt::forward(const Tensor& tokens, ForwardProbe* probe) const {
+Tensor Gpt::forward(const Tensor& tokens, ForwardProbe* probe) const { return forward_from(tokens, probe, nullptr); }
+
+Tensor Gpt::forward(const Tensor& tokens, KvCache& cache) const {
+  BF_CHECK(cache.layers() == blocks_.size() && cache.capacity() == config_.max_seq_len,
+           "model: the KV cache was made for another model config");
+  BF_CHECK(tokens.ndim() == 2 && tokens.size(0) == cache.batch(), "model: tokens ", tokens.shape(),
+           " do not match a KV cache of batch ", cache.batch());
+  return forward_from(tokens, nullptr, &cache);
+}
+
+Tensor Gpt::forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cache) const {
   BF_CHECK(tokens.ndim() == 2 && tokens.dtype() == DType::i32, "model: tokens must be i32 [B, T], got ",
            tokens.shape(), " ", dtype_name(tokens.dtype()));
-  const int64_t batch = tokens.size(0), t = tokens.size(1);
-  BF_CHECK(t <= config_.max_seq_len, "model: sequence length ", t, " exceeds model.max_seq_len = ", config_.max_seq_len);
-  // Positions 0..T-1, the same for every sequence of the batch.
+  const int64_t batch = tokens.size(0), t = tokens.size(1), first = cache ? cache->length() : 0;
+  BF_CHECK(first + t <= config_.max_seq_len, "model: sequence length ", first + t, " exceeds model.max_seq_len = ",
+           config_.max_seq_len);
+  // Positions first .. first+T-1 (0 .. T-1 without a cache), the same for every sequence of the batch.
   std::vector<int32_t> positions(batch * t);
-  for (int64_t i = 0; i < batch * t; ++i) positions[i] = static_cast<int32_t>(i % t);
+  for (int64_t i = 0; i < batch * t; ++i) positions[i] = static_cast<int32_t>(first + i % t);
   Tensor pos_ids = Tensor::from_vector(positions, Shape{batch, t}, tokens.device());
 
   Tensor x;
@@ -38,7 +49,7 @@ Tensor Gpt::forward(const Tensor& tokens, ForwardProbe* probe) const {
   for (size_t i = 0; i < blocks_.size(); ++i) {
     ScopeGuard scope("blocks." + std::to_string(i));
     Tensor probs;
-    x = blocks_[i].forward(x, probe ? &probs : nullptr);
+    x = blocks_[i].forward(x, probe ? &probs : nullptr, cache ? &cache->layer(i) : nullptr);
     if (probe) {
       probe->block_outputs.push_back(x);
       probe->attention_probs.push_back(probs);

@@ -16,6 +16,10 @@ class Gpt {
 
   // i32 [B, T] -> logits [B, T, V]; `probe`, when given, collects what the diagnostics read.
   Tensor forward(const Tensor& tokens, ForwardProbe* probe = nullptr) const;
+  // Inference with a KV cache: `tokens` are the T positions after the cache.length() already read (at
+  // positions length .. length+T-1); returns their logits [B, T, V] and leaves them in the cache. Equal
+  // to the rows of forward() on the whole sequence, to rounding. bf::Error past model.max_seq_len.
+  Tensor forward(const Tensor& tokens, KvCache& cache) const;
   // Mean cross-entropy, targets i32 [B, T].
   Tensor loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* probe = nullptr) const;
 
@@ -26,6 +30,7 @@ class Gpt {
   Device device() const { return device_; }
 
  private:
+  Tensor forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cache) const;
   ModelConfig config_;
   DType dtype_;
   Device device_;

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "train/provenance.h"
 #include "train/safetensors.h"
 
 namespace bf {
@@ -54,7 +55,9 @@ void save_checkpoint(const std::string& path, const Config& config, const Gpt& m
                                              {"config", to_json(config).dump()},
                                              {"step", std::to_string(step)},
                                              {"sampler_state", state_to_string(sampler_state)},
-                                             {"dtype", std::string(dtype_name(model.dtype()))}};
+                                             {"dtype", std::string(dtype_name(model.dtype()))},
+                                             {"bareformer_version", build_version()},
+                                             {"bareformer_commit", build_commit()}};
   save_safetensors(path, tensors, meta);
 }
 

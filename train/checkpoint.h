@@ -1,7 +1,7 @@
 // A training checkpoint: one safetensors file holding the parameters (under their model names), the
-// optimiser state ("optim.*"), and in __metadata__ the resolved config (JSON), the step, and the batch
-// sampler's generator state, and "dtype" (f32 or f64, the model.dtype every parameter is stored in).
-// Written atomically; opens in any safetensors reader.
+// optimiser state ("optim.*"), and in __metadata__ the resolved config (JSON), the step, the batch
+// sampler's generator state, "dtype" (f32 or f64, the model.dtype every parameter is stored in), and the
+// bareformer_version and bareformer_commit that wrote it. Written atomically; opens in any safetensors reader.
 #pragma once
 #include <string>
 

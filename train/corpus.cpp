@@ -175,6 +175,18 @@ std::string PrepareReport::summary() const {
   if (split_inside_file) out << "\n        (a single file: split inside it, its last bytes are validation)";
   if (n_skipped_binary > 0) out << "\nskipped " << n_skipped_binary << " binary-looking file(s)";
   if (n_skipped_over_limit > 0) out << "\nleft out " << n_skipped_over_limit << " file(s) beyond the byte limit";
+  out << "\n";
+  return out.str();
+}
+
+std::string PrepareReport::warning() const {
+  const double share = double(val_tokens) / double(std::max<int64_t>(1, train_tokens + val_tokens));
+  if (split_inside_file || (share <= 2 * val_fraction && share >= val_fraction / 2)) return "";
+  std::ostringstream out;
+  out << std::setprecision(3) << "warning: validation is " << 100 * share << "% of the bytes, not the "
+      << 100 * val_fraction << "% of --val-fraction " << val_fraction << ": whole files are held out, and "
+      << n_files_train + n_files_val << " files of these sizes cannot come closer; give more (or smaller) files, "
+      << "or a single file to split inside it\n";
   return out.str();
 }
 
@@ -238,7 +250,11 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       }
       roots.push_back(p.string());
     }
-    report.source_description = "user paths: " + join(opts.paths, ", ") + " (" +
+    // A shell glob can pass thousands of paths: name the first few, count the rest (corpus.json lists all).
+    const size_t shown = std::min<size_t>(opts.paths.size(), 3);
+    std::string named = join(std::vector<std::string>(opts.paths.begin(), opts.paths.begin() + shown), ", ");
+    if (opts.paths.size() > shown) named += ", ... (" + std::to_string(opts.paths.size()) + " paths)";
+    report.source_description = "user paths: " + named + " (" +
                                 (extensions.empty() ? std::string("all text files") : join(extensions, " ")) + ")";
   }
 
@@ -327,6 +343,7 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
   report.train_tokens = tokenizer.write_token_file((out_dir / "train.bin").string(), train_tokens);
   report.val_tokens = tokenizer.write_token_file((out_dir / "val.bin").string(), val_tokens);
 
+  report.val_fraction = opts.val_fraction;
   report.n_files_train = static_cast<int64_t>(train_files.size());
   report.n_files_val = static_cast<int64_t>(val_files.size());
 

@@ -71,8 +71,12 @@ struct PrepareReport {
   std::string tokenizer_description;  // Tokenizer::describe()
   int64_t train_bytes = 0;          // text bytes of each split (equal to the tokens for byte-level)
   int64_t val_bytes = 0;
+  double val_fraction = 0.1;        // as asked
 
-  std::string summary() const;  // a few human-readable lines
+  std::string summary() const;  // a few human-readable lines, each ending in a newline
+  // A line when whole-file holding-out made the validation share more than 2x off val_fraction (either
+  // way), else empty.
+  std::string warning() const;
 };
 
 PrepareReport prepare_corpus(const PrepareOptions& opts);

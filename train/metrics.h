@@ -1,6 +1,8 @@
 // metrics.jsonl: one JSON object per line and per event, flushed as written, so a crashed run keeps
 // everything up to its last line and pandas.read_json(path, lines=True) reads it. Events (field "event"):
-//   start  {step, params, resumed}
+//   start  {step, params, resumed, version, commit, command, host, started_utc, threads, gemm}
+//          (train/provenance.h: the build's version and git commit, the command line, host name, UTC
+//          start time in ISO 8601, CPU threads and the GEMM library)
 //   train  {step, loss (mean since the last train event), lr, grad_norm, tokens_per_s, ms_per_step, elapsed_s}
 //   eval   {step, val_loss, val_bpb, elapsed_s}
 //   skip   {step, reason}          (run.skip_nonfinite_steps)

@@ -19,6 +19,7 @@
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/tokenizer.h"
+#include "train/provenance.h"
 
 namespace bf {
 namespace {
@@ -127,7 +128,9 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   TrainSummary summary;
   summary.parameters = model.parameters().count();
   summary.skipped_steps = metrics.kept_events("skip");
-  metrics.write({{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume}});
+  nlohmann::json start = {{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume}};
+  start.update(run_provenance());  // version, commit, command line, host, time, threads, GEMM provider
+  metrics.write(start);
   log << "training " << config.model.preset << ": " << summary.parameters << " parameters, " << config.run.steps
       << " steps of " << config.data.batch_size << " x " << config.data.seq_len << " tokens"
       << (options.resume ? ", resumed at step " + std::to_string(start_step) : std::string()) << "\n";

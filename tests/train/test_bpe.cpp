@@ -415,7 +415,9 @@ TEST_CASE("bpe: a BPE folder trains, evaluates in bits per byte and samples text
   // eval scores the same windows: the same numbers, printed.
   const std::string evaluated = run({"eval", dir / "run/checkpoint.safetensors"});
   double eval_loss = 0, eval_bpb = 0;
-  REQUIRE(std::sscanf(evaluated.c_str(), "val loss %lf  bits/byte %lf", &eval_loss, &eval_bpb) == 2);
+  double perplexity = 0;
+  REQUIRE(std::sscanf(evaluated.c_str(), "val loss %lf  perplexity %lf  bits/byte %lf", &eval_loss, &perplexity, &eval_bpb) == 3);
+  CHECK(perplexity == doctest::Approx(std::exp(eval_loss)).epsilon(1e-5));
   CHECK(eval_loss == doctest::Approx(loss).epsilon(1e-5));
   CHECK(eval_bpb == doctest::Approx(bpb).epsilon(1e-5));
 
@@ -430,7 +432,7 @@ TEST_CASE("bpe: a BPE folder trains, evaluates in bits per byte and samples text
   const std::vector<uint16_t> prompt = t.encode("def f");
   SampleOptions options;
   options.tokens = 12, options.temperature = 0;
-  const std::vector<int32_t> generated = sample_tokens(model, {prompt.begin(), prompt.end()}, options);
+  const std::vector<int32_t> generated = sample_tokens(model, {prompt.begin(), prompt.end()}, options).tokens;
   CHECK(sampled == "def f" + t.decode(generated) + "\n");
   CHECK(t.decode(generated).size() > 12);  // more bytes than tokens: BPE tokens were decoded
 }

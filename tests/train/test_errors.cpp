@@ -292,8 +292,8 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   check_rows(dir, {
       {{}, "A subcommand is required", 106},
-      {{"frobnicate"}, "bareformer: error: unknown command \"frobnicate\"; the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
-      {{"trian", "DIR/tiny.json"}, "bareformer: error: unknown command \"trian\" (did you mean \"train\"?); the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
+      {{"frobnicate"}, "bareformer: error: unknown command \"frobnicate\"; the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep, export", 2},
+      {{"trian", "DIR/tiny.json"}, "bareformer: error: unknown command \"trian\" (did you mean \"train\"?); the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep, export", 2},
       {{"train"}, "config is required", 106},
       {{"train", "DIR/tiny.json", "DIR/other.json"}, "The following argument was not expected: DIR/other.json", 109},
       {{"train", "DIR/tiny.json", "--bogus"}, "The following argument was not expected: --bogus", 109},
@@ -301,7 +301,6 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
       {{"train", "DIR/tiny.json"}, "bareformer: error: DIR/run already holds a run (DIR/run/checkpoint.safetensors); pass --resume to continue it, or choose another run.out_dir"},
       {{"train", "DIR/tiny.json", "--resume", "--set", "run.out_dir=DIR/fresh"}, "bareformer: error: --resume: there is no checkpoint at DIR/fresh/checkpoint.safetensors to resume from"},
       {{"eval"}, "checkpoint is required", 106},
-      {{"sample", "DIR/run/checkpoint.safetensors"}, "--prompt is required", 106},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--temperature", "-1"}, "--temperature: Value -1 not in range 0.000000 to 100.000000", 105},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--tokens", "0"}, "--tokens: Value 0 not in range 1 to 1000000", 105},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--top-k", "-3"}, "--top-k: Value -3 not in range 0 to 1048576", 105},
@@ -437,5 +436,29 @@ TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, m
       {{"train", "DIR/tiny.json", "--resume", "--set", "data.dir=DIR/bpe_other", "--set", "model.vocab_size=300", "--set", "run.out_dir=DIR/bpe_run", "--set", "run.steps=4"}, "bareformer: error: --resume: the tokenizer of data.dir DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one this run was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); resume with the data the run started on"},
       {{"eval", "DIR/old_run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the checkpoint's model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); use the data folder the checkpoint was trained on (--data DIR)"},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/nowhere"}, "bareformer: error: sample: --data DIR/nowhere is not a folder"},
+  });
+}
+
+TEST_CASE("errors: export, eval --all and sample (bad flags, limits, notices)") {
+  ScratchDir dir("interop");
+  make_run_files(dir);
+  REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
+  // A checkpoint with one weight too large for f16.
+  bf::SafetensorsContents real = bf::load_safetensors(dir / "run/checkpoint.safetensors");
+  for (auto& t : real.tensors)
+    if (t.name == "tok_emb.weight") t.tensor.set({3, 5}, 1e5);
+  bf::save_safetensors(dir / "huge.safetensors", real.tensors, real.metadata);
+  // Four files for a 10% validation share: whole files cannot come close.
+  fs::create_directories(dir.path / "four");
+  for (int i = 1; i <= 4; ++i) write_bytes(dir / ("four/f" + std::to_string(i) + ".txt"), std::string(1000 * i, 'a' + i));
+  check_rows(dir, {
+      {{"export", "DIR/run/checkpoint.safetensors", "DIR/w.safetensors", "--dtype", "f8"}, "--dtype: f8 not in {f32,f16,bf16}", 105},
+      {{"export", "DIR/run/checkpoint.safetensors", "DIR/run/checkpoint.safetensors"}, "bareformer: error: export: DIR/run/checkpoint.safetensors is the checkpoint itself; choose another output file"},
+      {{"export", "DIR/huge.safetensors", "DIR/w.safetensors", "--dtype", "f16"}, "bareformer: error: export: parameter \"tok_emb.weight\" holds 100000, which rounds to infinity in f16 (largest finite 65504); use --dtype bf16 or f32"},
+      {{"eval", "DIR/run/checkpoint.safetensors", "--all", "--batches", "2"}, "--batches excludes --all", 108},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--top-p", "0"}, "bareformer: error: sample: --top-p must be in (0, 1], got 0"},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "a prompt of more than sixteen bytes"}, "bareformer: error: sample: the prompt has 35 tokens, more than the model's 16 positions (model.max_seq_len); shorten it, or pass --sliding-window to keep its last 8"},
+      {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "def ", "--tokens", "20"}, "sample: stopped after 13 of 20 tokens: the context filled the model's 16 positions (model.max_seq_len); --sliding-window continues past it", 0},
+      {{"prepare", "--out", "DIR/four_data", "DIR/four"}, "warning: validation is 40% of the bytes, not the 10% of --val-fraction 0.1: whole files are held out, and 4 files of these sizes cannot come closer; give more (or smaller) files, or a single file to split inside it", 0},
   });
 }
