@@ -74,27 +74,38 @@ Command add_plot_command(CLI::App& app) {
 
 #include <iostream>
 
+#include "core/error.h"
 #include "train/sweep.h"
+#include "train/sweep_report.h"
 
 namespace bf::cli {
 
 Command add_sweep_command(CLI::App& app) {
   struct Options {
-    std::string sweep;
+    std::string sweep, runs;
     bool report_only = false;
   };
   auto opt = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("sweep", "Run a sweep (variants x seeds), skipping finished runs, then write report.md");
+  CLI::App* sub = app.add_subcommand("sweep", "Run a sweep (variants x grid x seeds), reusing finished runs of the same config, then write report.md");
   sub->add_option("sweep", opt->sweep, "Sweep JSON (see configs/sweeps/)")->required();
   sub->add_flag("--report-only", opt->report_only, "Only (re)write report.md and the plots from the runs so far");
+  sub->add_option("--runs", opt->runs, "With --report-only: read the run folders from DIR (e.g. committed ones) and write the report there");
   return {sub, [opt]() {
             SweepSpec spec = load_sweep(opt->sweep);
+            BF_CHECK(opt->runs.empty() || opt->report_only, "sweep --runs ", opt->runs, ": only with --report-only (a sweep trains into its out_dir)");
             if (!opt->report_only) {
-              SweepOutcome o = run_sweep(spec, std::cout);
-              std::cout << "sweep " << spec.name << ": " << o.ran << " run, " << o.resumed << " resumed, " << o.skipped
-                        << " already finished\n";
+              const SweepOutcome o = run_sweep(spec, std::cout);
+              std::cout << "sweep " << spec.name << ": " << o.trained.size() << " trained now, " << o.resumed.size()
+                        << " resumed, " << o.reused.size() << " reused (finished with the same config)"
+                        << (o.failed.empty() ? "" : ", " + std::to_string(o.failed.size()) + " failed") << "\n";
+              for (const std::string& f : o.failed) std::cout << "  failed: " << f << "\n";
+              std::cout << "report: " << spec.out_dir << "/report.md\n";
+              return 0;
             }
-            std::cout << write_sweep_report(spec) << "\nreport: " << spec.out_dir << "/report.md\n";
+            SweepReportOptions options;
+            options.runs_root = opt->runs;
+            std::cout << write_sweep_report(spec, options) << "\nreport: " << (opt->runs.empty() ? spec.out_dir : opt->runs)
+                      << "/report.md\n";
             return 0;
           }};
 }

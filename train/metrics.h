@@ -30,11 +30,15 @@ class MetricsLog {
   void write(const nlohmann::json& event);
   // How many events of this kind ("skip", ...) were kept from before a resume.
   int64_t kept_events(const std::string& kind) const;
+  // The training time at the resume point: the largest elapsed_s of the kept events (0 for a fresh run),
+  // so that elapsed_s keeps counting across resumes.
+  double kept_elapsed_s() const { return kept_elapsed_s_; }
 
  private:
   std::string path_;
   std::FILE* file_ = nullptr;
   std::map<std::string, int64_t> kept_events_;
+  double kept_elapsed_s_ = 0;
 };
 
 }  // namespace bf

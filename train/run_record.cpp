@@ -1,5 +1,6 @@
 #include "train/run_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,13 @@ RunRecord read_run(const std::string& dir) {
     if (config.is_object() && config.contains("model") && config["model"].is_object() &&
         config["model"].contains("preset") && config["model"]["preset"].is_string())
       run.preset = config["model"]["preset"].get<std::string>();
+    auto integer = [&](const char* section, const char* key) -> int64_t {
+      if (!config.is_object() || !config.contains(section) || !config[section].is_object()) return 0;
+      const auto& s = config[section];
+      return s.contains(key) && s[key].is_number_integer() ? s[key].get<int64_t>() : 0;
+    };
+    run.planned_steps = integer("run", "steps");
+    run.tokens_per_step = integer("data", "batch_size") * integer("data", "seq_len");
   }
   double tps_sum = 0;
   std::string line;
@@ -75,7 +83,12 @@ RunRecord read_run(const std::string& dir) {
     if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
     try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
       const std::string kind = e.value("event", "");
-      if (kind == "start") run.params = e.value("params", 0LL), run.finished = false;
+      if (kind == "start") {
+        run.params = e.value("params", 0LL), run.finished = false;
+        if (run.config_hash.empty()) run.config_hash = e.value("config_hash", "");
+      }
+      if (e.contains("step") && e["step"].is_number()) run.last_step = std::max<int64_t>(run.last_step, e["step"].get<int64_t>());
+      if (e.contains("elapsed_s") && e["elapsed_s"].is_number()) run.elapsed_s = e["elapsed_s"].get<double>();
       if (kind == "end") run.finished = true;
       if (kind == "train") {
         const double step = e.value("step", 0.0), loss = e.value("loss", NAN), elapsed = e.value("elapsed_s", 0.0),
