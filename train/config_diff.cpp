@@ -1,5 +1,6 @@
 #include "train/config_diff.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -60,6 +61,8 @@ std::vector<ConfigChange> config_differences(const json& saved, const Config& cu
   }
   for (const auto& [key, value] : was)
     if (!now.count(key)) changes.push_back({key, value, json()});
+  // A preset change explains the block changes that follow from it: list it first.
+  std::stable_partition(changes.begin(), changes.end(), [](const ConfigChange& c) { return c.key == "model.preset"; });
   return changes;
 }
 

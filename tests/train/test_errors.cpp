@@ -268,8 +268,8 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
       {{"eval", "DIR/meta_huge.safetensors"}, "bareformer: error: DIR/meta_huge.safetensors (metadata config): [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite"},
       {{"eval", "DIR/meta_deep.safetensors"}, "bareformer: error: DIR/meta_deep.safetensors (metadata config): JSON nested more than 64 levels deep (a config has 3: model.block.b_FF)"},
       {{"eval", "DIR/meta_duplicate.safetensors"}, "bareformer: error: DIR/meta_duplicate.safetensors (metadata config): duplicate key \"model.n_layer\" (JSON would keep only the last one; remove the other)"},
-      {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: DIR/run/checkpoint.safetensors: parameter \"blocks.0.attn.v.alpha\" is missing (the checkpoint is of preset \"pre_ln\", the model is \"sas_p\")"},
-      {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint's model section differs from this config's; resume needs the same model"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.preset (run: \"pre_ln\", now: \"sas_p\"), model.block.a_FF (run: 1.0, now: 0.0), model.block.a_SA (run: 1.0, now: 0.0), model.block.attention (run: \"softmax\", now: \"shaped\"), model.block.b_FF (run: 1.0, now: 0.1), model.block.b_FF_trainable (run: false, now: true) and 7 more; a resumed run keeps its model (train a new run to change it)"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.block.b_FF (run: 1.0, now: 0.5); a resumed run keeps its model (train a new run to change it)"},
   });
 }
 
@@ -281,7 +281,10 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
       {{}, "A subcommand is required", 106},
       {{"frobnicate"}, "bareformer: error: unknown command \"frobnicate\"; the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
       {{"trian", "DIR/tiny.json"}, "bareformer: error: unknown command \"trian\" (did you mean \"train\"?); the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep", 2},
-      {{"train"}, "config is required", 106},
+      {{"train"}, "bareformer: error: train: name a config file (bareformer train configs/sas_p.json), or --resume a run folder"},
+      {{"train", "--resume"}, "bareformer: error: train --resume: name the run folder (bareformer train --resume runs/x) or the config file whose run.out_dir it is"},
+      {{"train", "DIR/tiny.json", "--accept-changes"}, "bareformer: error: train --accept-changes: only with --resume"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "optim.lr=0.002"}, "bareformer: error: --resume: DIR/run was trained with other settings than asked for now: optim.lr (run: 0.001, now: 0.002); resume without them to continue the run as it was (bareformer train --resume DIR/run), or pass --accept-changes to continue with them"},
       {{"train", "DIR/tiny.json", "DIR/other.json"}, "The following argument was not expected: DIR/other.json", 109},
       {{"train", "DIR/tiny.json", "--bogus"}, "The following argument was not expected: --bogus", 109},
       {{"train", "DIR/tiny.json", "--set"}, "--set: 1 required TEXT missing", 114},
