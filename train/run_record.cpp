@@ -75,8 +75,11 @@ RunRecord read_run(const std::string& dir) {
     };
     run.planned_steps = integer("run", "steps");
     run.tokens_per_step = integer("data", "batch_size") * integer("data", "seq_len");
+    run.seq_len = integer("data", "seq_len");
+    run.eval_windows = integer("run", "eval_batches") * integer("data", "batch_size");
   }
   double tps_sum = 0;
+  long long final_eval_step = -1;
   std::string line;
   while (std::getline(in, line)) {
     auto e = nlohmann::json::parse(line, nullptr, false);
@@ -105,9 +108,18 @@ RunRecord read_run(const std::string& dir) {
         run.val_bpb.push_back(bpb);
       }
       if (kind == "diag") run.diagnostics.push_back(diag_snapshot_from_event(e));
+      if (kind == "final_eval") {
+        final_eval_step = e.value("step", -1LL);
+        run.whole_split_val_loss = e.value("val_loss", NAN), run.whole_split_val_bpb = e.value("val_bpb", NAN);
+        run.whole_split_windows = e.value("windows", 0LL), run.whole_split_tokens = e.value("tokens", 0LL);
+      }
     } catch (const nlohmann::json::exception&) {
       continue;
     }
+  }
+  if (final_eval_step != run.last_step || !run.finished) {  // of an earlier end (the run was extended since)
+    run.whole_split_val_loss = run.whole_split_val_bpb = NAN;
+    run.whole_split_windows = run.whole_split_tokens = 0;
   }
   if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());
   return run;

@@ -11,6 +11,7 @@
 #include "train/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/config_diff.h"
+#include "train/final_eval.h"
 #include "train/run_record.h"
 #include "train/sweep_report.h"
 #include "train/trainer.h"
@@ -109,7 +110,7 @@ SweepSpec load_sweep(const std::string& path) {
     fail(path, ": not valid JSON (", e.what(), ")");
   }
   BF_CHECK(doc.is_object(), path, ": a sweep must be a JSON object");
-  check_keys(doc, {"name", "base", "out_dir", "seeds", "set", "variants", "target_loss", "grid", "grid_seeds", "baseline"}, path);
+  check_keys(doc, {"name", "base", "out_dir", "seeds", "set", "variants", "target_loss", "grid", "grid_seeds", "baseline", "final_eval"}, path);
   SweepSpec spec;
   spec.sweep_file = path;
   auto text = [&](const char* key) {
@@ -152,6 +153,10 @@ SweepSpec load_sweep(const std::string& path) {
                          : doc.contains("grid_seeds") ? grid_seeds
                                                       : variant.seeds;
     spec.variants.push_back(variant);
+  }
+  if (doc.contains("final_eval")) {
+    BF_CHECK(doc["final_eval"] == "whole_split", path, ": \"final_eval\" must be \"whole_split\" (or left out)");
+    spec.whole_split_final_eval = true;
   }
   if (doc.contains("baseline")) {
     BF_CHECK(doc["baseline"].is_string(), path, ": \"baseline\" must be a variant's name");
@@ -250,6 +255,8 @@ SweepOutcome run_sweep(const SweepSpec& spec, std::ostream& log, bool progress) 
       if (read_checkpoint_info(ckpt).step >= config.run.steps) {
         log << "sweep " << spec.name << ": " << dir << " is finished with this config, reusing it\n";
         outcome.reused.push_back(shown);
+        if (spec.whole_split_final_eval && append_whole_split_eval(dir))
+          log << "sweep " << spec.name << ": " << dir << ": evaluated on the whole validation split\n";
         return;
       }
       options.resume = true;
@@ -261,6 +268,8 @@ SweepOutcome run_sweep(const SweepSpec& spec, std::ostream& log, bool progress) 
         << seed << " -> " << dir << "\n";
     try {
       train(config, options);
+      if (spec.whole_split_final_eval && append_whole_split_eval(dir))
+        log << "sweep " << spec.name << ": " << dir << ": evaluated on the whole validation split\n";
     } catch (const Error& e) {  // one run's failure (a learning rate that diverges) does not stop the others
       log << "sweep " << spec.name << ": " << dir << " failed: " << e.what() << "\n";
       outcome.failed.push_back(shown + ": " + e.what());

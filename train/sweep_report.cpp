@@ -53,6 +53,9 @@ std::string tokens_text(long long tokens) {
 // Every run folder the sweep names, read once, with its config checked against the sweep's.
 struct RunSlot {
   std::string dir, shown;  // shown: relative to the runs root
+  const SweepVariant* variant = nullptr;
+  size_t point = 0;
+  uint64_t seed = 0;
   bool exists = false, config_matches = true;
   std::string config_note;  // "hash" / "keys added since at their defaults" / the differing keys
   RunRecord record;
@@ -86,6 +89,7 @@ class Report {
   int chosen_point(const SweepVariant& v) const;
   void header(std::ostream& md) const;
   void results_table(std::ostream& md) const;
+  std::string validation_note() const;
   void paired_table(std::ostream& md) const;
   void per_step_tables(std::ostream& md) const;
   void target_table(std::ostream& md) const;
@@ -113,6 +117,7 @@ void Report::read_runs() {
     for (const GridPoint& p : v.grid)
       for (uint64_t seed : seeds) {
         RunSlot s;
+        s.variant = &v, s.point = size_t(&p - v.grid.data()), s.seed = seed;
         s.dir = run_directory(spec_, v, p, seed, root_);
         s.shown = fs::path(s.dir).lexically_relative(root_).string();
         s.exists = fs::exists(s.dir + "/metrics.jsonl");
@@ -189,8 +194,31 @@ void Report::header(std::ostream& md) const {
      << "same seed trains on the same batches in the same order, so the data-order noise both runs share cancels). "
      << "The t interval rather than a bootstrap: with 2 to 5 seeds a bootstrap has a handful of distinct "
      << "resamples and undercovers, while the t quantile widens the interval as it should (12.7 sd/sqrt(n) at 2 "
-     << "seeds, 2.78 at 5). Validation loss is the mean over the run's `run.eval_batches` evaluation batches "
-     << "(the same windows for every run), not the whole split unless that is what it covers.\n";
+     << "seeds, 2.78 at 5).\n\n" << validation_note() << "\n";
+}
+
+// What "final val loss" means in this report: the whole split, or the subset every evaluation uses.
+std::string Report::validation_note() const {
+  long long windows = -1, tokens = 0, subset_windows = -1, subset_tokens = 0;
+  bool all_whole = true, any = false;
+  for (const VariantResult& r : results_)
+    for (const auto& [seed, s] : r.by_seed) {
+      any = true;
+      if (s->record.whole_split_windows > 0) windows = s->record.whole_split_windows, tokens = s->record.whole_split_tokens;
+      else all_whole = false;
+      subset_windows = s->record.eval_windows, subset_tokens = s->record.eval_windows * s->record.seq_len;
+    }
+  if (!any) return "No run has finished yet.";
+  const std::string every = "Validation loss at each evaluation step is the mean over " +
+                            (subset_windows > 0 ? "at most " + with_commas(subset_windows) + " windows (" + tokens_text(subset_tokens) + " tokens)"
+                                                : std::string("`run.eval_batches` batches")) +
+                            ", the same evenly spaced windows for every run.";
+  if (all_whole)
+    return "**Final validation loss is over the whole validation split** (" + with_commas(windows) + " windows, " +
+           tokens_text(tokens) + " tokens: no subset sampling error). " + every;
+  return every + " **Final validation loss is over that subset, not the whole split**: its windows are fixed, so every "
+         "run is compared on the same text, but the number can differ from the whole split's by more than the "
+         "differences compared here (0.1 nats on a tiny model); set `\"final_eval\": \"whole_split\"` in the sweep.";
 }
 
 void Report::results_table(std::ostream& md) const {
@@ -204,7 +232,7 @@ void Report::results_table(std::ostream& md) const {
     long long params = 0, steps = 0, tokens = 0;
     for (const RunRecord& run : r.runs()) {
       tps.push_back(run.mean_tokens_per_s), train.push_back(run.final_train_loss());
-      val.push_back(run.final_val_loss()), bpb.push_back(run.final_val_bpb());
+      val.push_back(run.reported_val_loss()), bpb.push_back(run.reported_val_bpb());
       params = run.params, steps = run.last_step, tokens = run.tokens_seen();
     }
     const std::string point = r.chosen < 0 ? "(none finished)" : v.grid[r.chosen].values.empty() ? "-" : "`" + v.grid[r.chosen].label() + "`";
@@ -230,7 +258,7 @@ void Report::paired_table(std::ostream& md) const {
   for (size_t i = 0; i < results_.size(); ++i) {
     if (i == spec_.baseline) continue;
     const VariantResult& r = results_[i];
-    auto [a, b] = paired(r, [](const RunRecord& x) { return x.final_val_loss(); });
+    auto [a, b] = paired(r, [](const RunRecord& x) { return x.reported_val_loss(); });
     const std::vector<double> d = stats::paired_differences(a, b);
     const Interval iv = t_interval(d);
     auto [ta, tb] = paired(r, [](const RunRecord& x) { return x.final_train_loss(); });
@@ -308,7 +336,7 @@ void Report::grid_tables(std::ostream& md) const {
       std::vector<double> train, val;
       for (uint64_t seed : v.grid_seeds) {
         const RunSlot& s = slot(v, v.grid[p], seed);
-        if (s.usable()) train.push_back(s.record.final_train_loss()), val.push_back(s.record.final_val_loss());
+        if (s.usable()) train.push_back(s.record.final_train_loss()), val.push_back(s.record.reported_val_loss());
       }
       const bool chosen = int(p) == r.chosen;
       const std::string label = "`" + v.grid[p].label() + "`";
@@ -394,6 +422,11 @@ void Report::runs_table(std::ostream& md) const {
         "equal when the sweep's value is that key's default.\n\n| run | status | steps | tokens seen | time | config |\n|---|---|---|---|---|---|\n";
   for (const std::string& key : order_) {
     const RunSlot& s = slots_.at(key);
+    // A run the sweep will never train (a grid point that was not chosen, at a seed that does not tune) is no row.
+    const SweepVariant& v = *s.variant;
+    const bool tunes = std::find(v.grid_seeds.begin(), v.grid_seeds.end(), s.seed) != v.grid_seeds.end();
+    const int chosen = results_[size_t(&v - spec_.variants.data())].chosen;
+    if (!s.exists && v.tuned_separately() && !tunes && int(s.point) != chosen) continue;
     const std::string status = !s.exists ? "not started" : s.record.finished ? "finished" : "unfinished";
     md << "| " << s.shown << " | " << status << " | " << (s.exists ? std::to_string(s.record.last_step) + "/" + std::to_string(s.record.planned_steps) : "-")
        << " | " << (s.exists ? tokens_text(s.record.tokens_seen()) : "-") << " | "
