@@ -110,13 +110,13 @@ Command add_sweep_command(CLI::App& app) {
                         << " resumed, " << o.reused.size() << " reused (finished with the same config)"
                         << (o.failed.empty() ? "" : ", " + std::to_string(o.failed.size()) + " failed") << "\n";
               for (const std::string& f : o.failed) std::cout << "  failed: " << f << "\n";
-              std::cout << "report: " << spec.out_dir << "/report.md\n";
+              std::cout << "report: " << spec.out_dir << "/" << spec.report_subdir << "/report.md\n";
               return 0;
             }
             SweepReportOptions options;
             options.runs_root = opt->runs;
             std::cout << write_sweep_report(spec, options) << "\nreport: " << (opt->runs.empty() ? spec.out_dir : opt->runs)
-                      << "/report.md\n";
+                      << "/" << spec.report_subdir << "/report.md\n";
             return 0;
           }};
 }

@@ -45,19 +45,23 @@ std::string shown(const json& v) {
 }  // namespace
 
 std::vector<ConfigChange> config_differences(const json& saved, const Config& current) {
-  std::map<std::string, json> was, now, defaults;
-  flatten(saved, "", was);
+  std::map<std::string, json> raw, was, now;
+  flatten(saved, "", raw);
   flatten(to_json(current), "", now);
-  flatten(defaults_for(saved), "", defaults);
+  // The saved config read through the current schema: a key added since takes its default (the saved
+  // preset's, for model.block), and a key renamed since is read as its new name where the schema still
+  // reads the old one. A saved config the schema cannot read any more is compared key by key.
+  try {
+    flatten(to_json(parse_config(saved, "saved config")), "", was);
+  } catch (const Error&) {
+    flatten(defaults_for(saved), "", was);
+    for (const auto& [key, value] : raw) was[key] = value;
+  }
   std::vector<ConfigChange> changes;
   for (const auto& [key, value] : now) {
     if (key == "run.out_dir") continue;
     auto it = was.find(key);
-    if (it == was.end()) {
-      if (value != defaults[key]) changes.push_back({key, json(), value});
-    } else if (it->second != value) {
-      changes.push_back({key, it->second, value});
-    }
+    if (it == was.end() || it->second != value) changes.push_back({key, raw.count(key) ? raw[key] : json(), value});
   }
   for (const auto& [key, value] : was)
     if (!now.count(key)) changes.push_back({key, value, json()});

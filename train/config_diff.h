@@ -1,11 +1,13 @@
 // Whether a run folder was trained with a given config, key by key: what `sweep` checks before it reuses a
 // run and what `train --resume` checks before it continues one.
 //
-// A run's config.json holds every field that existed when it was trained. A field added to the schema
-// later is absent from it; such a key counts as equal when the current value is that field's default
-// (the default of the saved run's preset, for model.block fields), because a field added with a default
-// is meant to keep the old behaviour. So adding a field never invalidates finished runs, and setting it
-// to anything else does. run.out_dir is never compared: a run folder may be moved or committed elsewhere.
+// A run's config.json holds every field that existed when it was trained. It is read through the current
+// schema before the comparison, so a field added to the schema later, absent from it, takes its default
+// (the default of the saved run's preset, for model.block fields), and a renamed field the schema still
+// reads under its old name counts as the new one: a field added with a default is meant to keep the old
+// behaviour, so adding one never invalidates finished runs, and setting it to anything else does. A saved
+// config the schema cannot read at all is compared key by key, with the same default rule. run.out_dir
+// is never compared: a run folder may be moved or committed elsewhere.
 #pragma once
 #include <string>
 #include <vector>

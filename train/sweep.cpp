@@ -110,7 +110,7 @@ SweepSpec load_sweep(const std::string& path) {
     fail(path, ": not valid JSON (", e.what(), ")");
   }
   BF_CHECK(doc.is_object(), path, ": a sweep must be a JSON object");
-  check_keys(doc, {"name", "base", "out_dir", "seeds", "set", "variants", "target_loss", "grid", "grid_seeds", "baseline", "final_eval"}, path);
+  check_keys(doc, {"name", "base", "out_dir", "seeds", "set", "variants", "target_loss", "grid", "grid_seeds", "baseline", "final_eval", "report"}, path);
   SweepSpec spec;
   spec.sweep_file = path;
   auto text = [&](const char* key) {
@@ -157,6 +157,13 @@ SweepSpec load_sweep(const std::string& path) {
   if (doc.contains("final_eval")) {
     BF_CHECK(doc["final_eval"] == "whole_split", path, ": \"final_eval\" must be \"whole_split\" (or left out)");
     spec.whole_split_final_eval = true;
+  }
+  if (doc.contains("report")) {
+    BF_CHECK(doc["report"].is_string() && !doc["report"].get<std::string>().empty() &&
+                 std::filesystem::path(doc["report"].get<std::string>()).is_relative(),
+             path, ": \"report\" must be a folder name inside out_dir");
+    spec.report_subdir = doc["report"].get<std::string>();
+    BF_CHECK(!names.count(spec.report_subdir), path, ": \"report\" \"", spec.report_subdir, "\" is also a variant's folder");
   }
   if (doc.contains("baseline")) {
     BF_CHECK(doc["baseline"].is_string(), path, ": \"baseline\" must be a variant's name");

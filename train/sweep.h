@@ -12,6 +12,8 @@
 //    "target_loss": 2.0 (optional: steps to reach this training loss),
 //    "grid": {"optim.lr": [1e-3, 2e-3, 4e-3], ...} (optional; several paths cross),
 //    "grid_seeds": [0] (optional: tune on these seeds, then run the chosen point at every seed),
+//    "report": "more" (optional: report.md and plots in out_dir/more, for a second sweep file that shares
+//              out_dir, and so the runs, of a first; default: out_dir itself),
 //    "final_eval": "whole_split" (optional: evaluate each finished run on the whole validation split,
 //                  train/final_eval.h, and report that number as its final validation loss),
 //    "variants": [{"name": "pre_ln", "set": ["model.preset=pre_ln"],
@@ -58,6 +60,7 @@ struct SweepSpec {
   std::vector<SweepVariant> variants;
   size_t baseline = 0;  // index into variants
   bool whole_split_final_eval = false;
+  std::string report_subdir = ".";  // where report.md goes, relative to out_dir
   double target_loss = NAN;
 };
 

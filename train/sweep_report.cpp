@@ -127,9 +127,9 @@ void Report::read_runs() {
             const Config wanted = sweep_run_config(spec_, v, p, seed);
             const auto changes = config_differences(read_saved_config(s.dir), wanted);
             s.config_matches = changes.empty();
-            s.config_note = !changes.empty()                               ? "differs: " + describe_changes(changes, 3)
-                            : s.record.config_hash == config_hash(wanted) ? "same hash"
-                                                                           : "same keys (hash from another schema)";
+            // Not the hash: it changes with the schema, and the report must regenerate the same after a
+            // field is added (config_diff.h).
+            s.config_note = changes.empty() ? "matches" : "differs: " + describe_changes(changes, 3);
           } else {
             s.config_matches = false, s.config_note = "no config.json";
           }
@@ -493,7 +493,9 @@ std::string Report::markdown(const std::string& report_dir) {
 std::string write_sweep_report(const SweepSpec& spec, const SweepReportOptions& options) {
   Report report(spec, options);
   const std::string runs_root = options.runs_root.empty() ? spec.out_dir : options.runs_root;
-  const std::string report_dir = options.report_dir.empty() ? runs_root : options.report_dir;
+  const std::string report_dir = !options.report_dir.empty() ? options.report_dir
+                                 : spec.report_subdir == "."  ? runs_root
+                                                              : runs_root + "/" + spec.report_subdir;
   const std::string text = report.markdown(report_dir);
   write_file_atomically(report_dir + "/report.md", text);
   return text;

@@ -17,7 +17,7 @@ namespace bf {
 
 struct SweepReportOptions {
   std::string runs_root;                  // where the run folders are ("": the sweep's out_dir)
-  std::string report_dir;                 // where report.md and the plots go ("": runs_root)
+  std::string report_dir;                 // where report.md and the plots go ("": runs_root/<"report">)
   const SweepOutcome* outcome = nullptr;  // a sweep that just ran: adds which runs it trained and reused
 };
 
