@@ -61,14 +61,16 @@ std::string render_svg_plot(const std::string& title, const std::string& x_label
   out << buf;
   // Grid and ticks.
   const double xs = tick_step(x1 - x0, 6), ys = tick_step(y1 - y0, 6);
-  for (double x = std::ceil(x0 / xs) * xs; x <= x1 + 1e-9 * xs; x += xs) {
+  // Ticks at integer multiples of the step: no accumulated rounding, and + 0.0 turns -0 into 0, so the
+  // zero tick prints as 0, not 1.4e-17 or -0.
+  for (double k = std::ceil(x0 / xs), x = k * xs + 0.0; x <= x1 + 1e-9 * xs; k += 1, x = k * xs + 0.0) {
     std::snprintf(buf, sizeof buf,
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"%.1f\" "
                   "text-anchor=\"middle\">%g</text>\n",
                   px(x), top, px(x), top + ph, px(x), top + ph + 16, x);
     out << buf;
   }
-  for (double y = std::ceil(y0 / ys) * ys; y <= y1 + 1e-9 * ys; y += ys) {
+  for (double k = std::ceil(y0 / ys), y = k * ys + 0.0; y <= y1 + 1e-9 * ys; k += 1, y = k * ys + 0.0) {
     std::snprintf(buf, sizeof buf,
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"%.1f\" "
                   "text-anchor=\"end\">%g</text>\n",
