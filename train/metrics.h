@@ -1,13 +1,15 @@
 // metrics.jsonl: one JSON object per line and per event, flushed as written, so a crashed run keeps
 // everything up to its last line and pandas.read_json(path, lines=True) reads it. Events (field "event"):
-//   start  {step, params, resumed}
+//   start  {step, params, resumed, config_hash}   (config_hash: train/config_diff.h)
+//   config_change {step, changes: [{key, from, to}]}   (a resume that accepted changed settings)
 //   train  {step, loss (mean since the last train event), lr, grad_norm, tokens_per_s, ms_per_step, elapsed_s}
 //   eval   {step, val_loss, val_bpb, elapsed_s}
 //   skip   {step, reason}          (run.skip_nonfinite_steps)
 //   diag   {step, layers: [{name, activation_rms, token_cosine, attention_entropy, grad_norm, alpha, beta,
 //           gamma, gains, value_beta_over_alpha}]}   (run.diag_every; not applicable: -1 for the
 //           non-negative quantities, null for value_beta_over_alpha)
-//   end    {step, elapsed_s}
+//   end    {step, elapsed_s, skipped_steps}    (elapsed_s: training time, counted across resumes)
+//   final_eval {step, val_loss, val_bpb, windows, tokens}   (a sweep's whole-split evaluation, after end)
 #pragma once
 #include <cstdint>
 #include <cstdio>

@@ -398,8 +398,9 @@ void Report::gains_table(std::ostream& md) const {
 }
 
 void Report::budget_table(std::ostream& md) const {
-  md << "\n## Tuning budget\n\nWhat each variant's numbers cost (Dodge et al. 2019, \"Show your work\"): every finished "
-        "run of the variant, at every grid point and seed, and their training time on this machine.\n\n"
+  md << "\n## Tuning budget\n\nWhat each variant's numbers cost (Dodge et al. 2019, \"Show your work\"): every run of "
+        "the variant, at every grid point and seed (unfinished and failed ones too), the tokens they trained and their "
+        "training time on this machine.\n\n"
      << "| variant | grid points | runs | tokens trained | training time |\n|---|---|---|---|---|\n";
   for (const SweepVariant& v : spec_.variants) {
     int runs = 0;
@@ -407,7 +408,7 @@ void Report::budget_table(std::ostream& md) const {
     double seconds = 0;
     for (const std::string& key : order_) {
       const RunSlot& s = slots_.at(key);
-      if (!s.usable() || fs::path(s.shown).begin()->string() != v.name) continue;
+      if (!s.exists || !s.config_matches || s.variant != &v) continue;  // failed and unfinished runs cost too
       ++runs, tokens += s.record.tokens_seen();
       if (std::isfinite(s.record.elapsed_s)) seconds += s.record.elapsed_s;
     }
