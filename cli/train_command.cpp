@@ -1,6 +1,8 @@
-// `bareformer train CONFIG [--set k=v]... [--resume]`, `bareformer eval CKPT [--data DIR] [--all]`; the
-// checkpoint loading `sample` shares (cli/sample_command.cpp).
+// `bareformer train CONFIG [--set k=v]...`, `bareformer train --resume RUN_DIR|CONFIG [--set k=v]...
+// [--accept-changes]` (train/resume.h), `bareformer eval CKPT [--data DIR] [--all]`; the checkpoint loading
+// `sample` shares (cli/sample_command.cpp).
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "cli/commands.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
+#include "train/resume.h"
 #include "train/token_file.h"
 #include "train/tokenizer.h"
 #include "train/trainer.h"
@@ -21,21 +24,46 @@ Command add_train_command(CLI::App& app) {
   struct Options {
     std::string config;
     std::vector<std::string> overrides;
-    bool resume = false;
+    bool resume = false, accept_changes = false;
   };
   auto opt = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("train", "Train a model from a JSON config");
-  sub->add_option("config", opt->config, "JSON config file (configs/<preset>.json)")->required();
+  CLI::App* sub = app.add_subcommand("train", "Train a model from a JSON config, or continue a run (--resume)");
+  sub->add_option("config", opt->config, "JSON config file (configs/<preset>.json); with --resume, the run folder or the config naming it");
   sub->add_option("--set", opt->overrides, "Override a field: --set run.steps=200 (repeatable)");
-  sub->add_flag("--resume", opt->resume, "Continue from run.out_dir/checkpoint.safetensors");
+  sub->add_flag("--resume", opt->resume, "Continue a run from its checkpoint and saved config: --resume RUN_DIR");
+  sub->add_flag("--accept-changes", opt->accept_changes,
+                "With --resume: continue with the settings that differ from the saved run (recorded in metrics.jsonl)");
   return {sub, [opt]() {
-            Config config = load_config(opt->config, opt->overrides);
+            Config config;
             TrainOptions options;
-            options.resume = opt->resume;
-            TrainSummary s = train(config, options);
-            std::cout << "done: train loss " << s.final_train_loss << ", val loss " << s.final_val_loss << " ("
-                      << s.final_val_bpb << " bits/byte), " << static_cast<long long>(s.tokens_per_s) << " tok/s; "
-                      << checkpoint_path(config) << "\n";
+            if (opt->resume) {
+              BF_CHECK(!opt->config.empty(), "train --resume: name the run folder (bareformer train --resume runs/x) or the config file whose run.out_dir it is");
+              ResumeRequest request;
+              (std::filesystem::is_directory(opt->config) ? request.run_dir : request.config_file) = opt->config;
+              request.overrides = opt->overrides;
+              request.accept_changes = opt->accept_changes;
+              const ResumePlan plan = plan_resume(request);
+              config = plan.config;
+              options.resume = true;
+              options.accepted_changes = plan.changes_event();
+              for (const ConfigChange& c : plan.changes)
+                std::cout << "resume: " << c.key << " changes from " << c.saved.dump() << " to " << c.current.dump() << "\n";
+            } else {
+              BF_CHECK(!opt->config.empty(), "train: name a config file (bareformer train configs/sas_p.json), or --resume a run folder");
+              BF_CHECK(!opt->accept_changes, "train --accept-changes: only with --resume");
+              config = load_config(opt->config, opt->overrides);
+            }
+            const TrainSummary s = train(config, options);
+            if (s.already_finished) return 0;
+            // Only what this process measured.
+            std::string line = "done:";
+            auto part = [&](const std::string& text) { line += (line == "done:" ? " " : ", ") + text; };
+            char buf[96];
+            if (std::isfinite(s.final_train_loss)) std::snprintf(buf, sizeof buf, "train loss %.4f", s.final_train_loss), part(buf);
+            if (std::isfinite(s.final_val_loss))
+              std::snprintf(buf, sizeof buf, "val loss %.4f (%.4f bits/byte)", s.final_val_loss, s.final_val_bpb), part(buf);
+            if (std::isfinite(s.tokens_per_s)) std::snprintf(buf, sizeof buf, "%.0f tok/s", s.tokens_per_s), part(buf);
+            std::cout << line << "; " << checkpoint_path(config) << "\n";
             return 0;
           }};
 }

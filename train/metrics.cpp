@@ -1,5 +1,6 @@
 #include "train/metrics.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -24,6 +25,8 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_up_to) : path_(path
         continue;
       kept << line << '\n';
       if (event.contains("event") && event["event"].is_string()) ++kept_events_[event["event"].get<std::string>()];
+      if (event.contains("elapsed_s") && event["elapsed_s"].is_number())
+        kept_elapsed_s_ = std::max(kept_elapsed_s_, event["elapsed_s"].get<double>());
     }
     write_file_atomically(path, kept.str());
   }

@@ -1,5 +1,6 @@
 #include "train/run_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -67,15 +68,30 @@ RunRecord read_run(const std::string& dir) {
     if (config.is_object() && config.contains("model") && config["model"].is_object() &&
         config["model"].contains("preset") && config["model"]["preset"].is_string())
       run.preset = config["model"]["preset"].get<std::string>();
+    auto integer = [&](const char* section, const char* key) -> int64_t {
+      if (!config.is_object() || !config.contains(section) || !config[section].is_object()) return 0;
+      const auto& s = config[section];
+      return s.contains(key) && s[key].is_number_integer() ? s[key].get<int64_t>() : 0;
+    };
+    run.planned_steps = integer("run", "steps");
+    run.tokens_per_step = integer("data", "batch_size") * integer("data", "seq_len");
+    run.seq_len = integer("data", "seq_len");
+    run.eval_windows = integer("run", "eval_batches") * integer("data", "batch_size");
   }
   double tps_sum = 0;
+  long long final_eval_step = -1;
   std::string line;
   while (std::getline(in, line)) {
     auto e = nlohmann::json::parse(line, nullptr, false);
     if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
     try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
       const std::string kind = e.value("event", "");
-      if (kind == "start") run.params = e.value("params", 0LL), run.finished = false;
+      if (kind == "start") {
+        run.params = e.value("params", 0LL), run.finished = false;
+        if (run.config_hash.empty()) run.config_hash = e.value("config_hash", "");
+      }
+      if (e.contains("step") && e["step"].is_number()) run.last_step = std::max<int64_t>(run.last_step, e["step"].get<int64_t>());
+      if (e.contains("elapsed_s") && e["elapsed_s"].is_number()) run.elapsed_s = e["elapsed_s"].get<double>();
       if (kind == "end") run.finished = true;
       if (kind == "train") {
         const double step = e.value("step", 0.0), loss = e.value("loss", NAN), elapsed = e.value("elapsed_s", 0.0),
@@ -92,9 +108,18 @@ RunRecord read_run(const std::string& dir) {
         run.val_bpb.push_back(bpb);
       }
       if (kind == "diag") run.diagnostics.push_back(diag_snapshot_from_event(e));
+      if (kind == "final_eval") {
+        final_eval_step = e.value("step", -1LL);
+        run.whole_split_val_loss = e.value("val_loss", NAN), run.whole_split_val_bpb = e.value("val_bpb", NAN);
+        run.whole_split_windows = e.value("windows", 0LL), run.whole_split_tokens = e.value("tokens", 0LL);
+      }
     } catch (const nlohmann::json::exception&) {
       continue;
     }
+  }
+  if (final_eval_step != run.last_step || !run.finished) {  // of an earlier end (the run was extended since)
+    run.whole_split_val_loss = run.whole_split_val_bpb = NAN;
+    run.whole_split_windows = run.whole_split_tokens = 0;
   }
   if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());
   return run;

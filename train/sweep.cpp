@@ -1,20 +1,19 @@
 #include "train/sweep.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <set>
 
 #include "core/error.h"
 #include "train/atomic_file.h"
 #include "train/checkpoint.h"
-#include "train/diag_plots.h"
+#include "train/config_diff.h"
+#include "train/final_eval.h"
 #include "train/run_record.h"
-#include "train/svg_plot.h"
+#include "train/sweep_report.h"
 #include "train/trainer.h"
 
 namespace bf {
@@ -32,87 +31,76 @@ std::vector<std::string> string_list(const json& v, const std::string& where) {
   return out;
 }
 
-struct Stats {
-  double mean = NAN, stddev = NAN;
-  int count = 0;
-};
-Stats stats_of(const std::vector<double>& values) {
-  Stats s;
-  std::vector<double> finite;
-  for (double v : values)
-    if (std::isfinite(v)) finite.push_back(v);
-  s.count = static_cast<int>(finite.size());
-  if (finite.empty()) return s;
-  double sum = 0;
-  for (double v : finite) sum += v;
-  s.mean = sum / finite.size();
-  double sq = 0;
-  for (double v : finite) sq += (v - s.mean) * (v - s.mean);
-  s.stddev = finite.size() > 1 ? std::sqrt(sq / (finite.size() - 1)) : 0.0;  // sample std over seeds
-  return s;
-}
-
-// "mean ± std"; `mean_format` may differ from the std's (a signed difference: "%+.4f").
-std::string format_stats(const Stats& s, const char* format = "%.4f", const char* mean_format = nullptr) {
-  if (s.count == 0) return "-";
-  char mean[32], sd[32];
-  std::snprintf(mean, sizeof mean, mean_format ? mean_format : format, s.mean);
-  if (s.count == 1) return mean;  // one run: no spread to show
-  std::snprintf(sd, sizeof sd, format, s.stddev);
-  return std::string(mean) + " ± " + sd;
-}
-
-// Mean and min..max over seeds at each logged step (runs of one variant log at the same steps).
-PlotSeries band(const std::string& name, const std::vector<RunRecord>& runs, bool by_time) {
-  PlotSeries s{name, {}, {}, {}, {}};
-  size_t n = SIZE_MAX;
-  for (const RunRecord& r : runs) n = std::min(n, r.train_loss.size());
-  if (runs.empty() || n == SIZE_MAX) return s;
-  for (size_t i = 0; i < n; ++i) {
-    double x = 0, sum = 0, lo = INFINITY, hi = -INFINITY;
-    for (const RunRecord& r : runs) {
-      x += by_time ? r.train_elapsed_s[i] : r.train_step[i];
-      sum += r.train_loss[i], lo = std::min(lo, r.train_loss[i]), hi = std::max(hi, r.train_loss[i]);
-    }
-    s.x.push_back(x / runs.size());
-    s.y.push_back(sum / runs.size());
-    s.lo.push_back(lo);
-    s.hi.push_back(hi);
+std::vector<uint64_t> seed_list(const json& v, const std::string& where) {
+  BF_CHECK(v.is_array() && !v.empty(), where, ": expected a non-empty array of integers");
+  std::vector<uint64_t> seeds;
+  for (const json& s : v) {
+    BF_CHECK(s.is_number_unsigned(), where, ": expected non-negative integers, got ", s.dump());
+    const uint64_t seed = s.get<uint64_t>();
+    BF_CHECK(std::find(seeds.begin(), seeds.end(), seed) == seeds.end(), where, ": seed ", seed, " is listed twice");
+    seeds.push_back(seed);
   }
-  return s;
+  return seeds;
 }
 
-// Differences from the first variant, seed by seed. Runs with the same seed see the same batches in the
-// same order (the sampler is seeded from run.seed), so a per-seed difference cancels the data-order
-// noise that both runs share; its spread over seeds says whether a gap is larger than the noise.
-std::string paired_table(const SweepSpec& spec) {
-  if (spec.variants.size() < 2) return "";
-  const SweepVariant& first = spec.variants.front();
-  std::ostringstream md;
-  md << "\nPaired with `" << first.name << "` (the same seed trains on the same batches): each value is the "
-     << "mean ± sample std over seeds of (variant - " << first.name << ") for the same seed; tokens/s as a ratio.\n\n"
-     << "| variant | Δ final val loss | Δ final train loss | tokens/s ratio | seeds paired |\n|---|---|---|---|---|\n";
-  for (size_t i = 1; i < spec.variants.size(); ++i) {
-    const SweepVariant& v = spec.variants[i];
-    std::vector<double> dval, dtrain, ratio;
-    for (uint64_t seed : spec.seeds) {
-      const std::string a = run_directory(spec, first, seed) + "/metrics.jsonl";
-      const std::string b = run_directory(spec, v, seed) + "/metrics.jsonl";
-      if (!std::filesystem::exists(a) || !std::filesystem::exists(b)) continue;
-      const RunRecord ra = read_run(run_directory(spec, first, seed)), rb = read_run(run_directory(spec, v, seed));
-      if (!ra.finished || !rb.finished) continue;
-      dval.push_back(rb.final_val_loss() - ra.final_val_loss());
-      dtrain.push_back(rb.final_train_loss() - ra.final_train_loss());
-      if (ra.mean_tokens_per_s > 0) ratio.push_back(rb.mean_tokens_per_s / ra.mean_tokens_per_s);
-    }
-    const Stats sv = stats_of(dval);
-    md << "| " << v.name << " | " << format_stats(sv, "%.4f", "%+.4f") << " | " << format_stats(stats_of(dtrain), "%.4f", "%+.4f")
-       << " | " << format_stats(stats_of(ratio), "%.3f") << " | " << sv.count << " |\n";
+// {"optim.lr": [1e-3, 2e-3], "optim.weight_decay": [0, 0.1]} -> the 4 points of the cross product.
+std::vector<GridPoint> grid_points(const json& grid, const std::string& where) {
+  BF_CHECK(grid.is_object() && !grid.empty(), where, ": expected an object {\"config.path\": [values...]}");
+  std::vector<GridPoint> points = {GridPoint{}};
+  for (auto it = grid.begin(); it != grid.end(); ++it) {
+    BF_CHECK(it.value().is_array() && !it.value().empty(), where, ": \"", it.key(), "\" must be a non-empty array of values");
+    std::vector<GridPoint> crossed;
+    for (const GridPoint& p : points)
+      for (const json& value : it.value()) {
+        BF_CHECK(value.is_primitive() && !value.is_null(), where, ": \"", it.key(), "\": expected numbers, strings or booleans, got ",
+                 value.dump());
+        GridPoint q = p;
+        q.values.push_back({it.key(), value.dump()});
+        crossed.push_back(q);
+      }
+    points = crossed;
   }
-  return md.str();
+  std::set<std::string> labels;
+  for (const GridPoint& p : points)
+    BF_CHECK(labels.insert(p.label()).second, where, ": \"", p.label(), "\" appears twice in the grid");
+  return points;
+}
+
+void check_keys(const json& obj, const std::vector<std::string>& allowed, const std::string& where) {
+  std::string list;
+  for (const auto& k : allowed) {
+    if (!list.empty()) list += ", ";
+    list += k;
+  }
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    BF_CHECK(std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end(), where, ": unknown key \"", it.key(),
+             "\" (expected ", list, ")");
+}
+
+std::string relative_to(const std::string& dir, const std::string& root) {
+  return std::filesystem::path(dir).lexically_relative(root).string();
 }
 
 }  // namespace
+
+std::string GridPoint::label() const {
+  std::string out;
+  for (const auto& [path, value] : values) {
+    std::string shown = value;
+    if (shown.size() >= 2 && shown.front() == '"') shown = shown.substr(1, shown.size() - 2);  // a string value
+    if (!out.empty()) out += ',';
+    out += path;
+    out += '=';
+    out += shown;
+  }
+  return out;
+}
+
+std::vector<std::string> GridPoint::overrides() const {
+  std::vector<std::string> out;
+  for (const auto& [path, value] : values) out.push_back(path + "=" + value);
+  return out;
+}
 
 SweepSpec load_sweep(const std::string& path) {
   json doc;
@@ -122,151 +110,195 @@ SweepSpec load_sweep(const std::string& path) {
     fail(path, ": not valid JSON (", e.what(), ")");
   }
   BF_CHECK(doc.is_object(), path, ": a sweep must be a JSON object");
-  for (auto it = doc.begin(); it != doc.end(); ++it)
-    BF_CHECK(it.key() == "name" || it.key() == "base" || it.key() == "out_dir" || it.key() == "seeds" ||
-                 it.key() == "set" || it.key() == "variants" || it.key() == "target_loss",
-             path, ": unknown key \"", it.key(), "\" (expected name, base, out_dir, seeds, set, target_loss, variants)");
+  check_keys(doc, {"name", "base", "out_dir", "seeds", "set", "variants", "target_loss", "grid", "grid_seeds", "baseline", "final_eval", "report"}, path);
   SweepSpec spec;
+  spec.sweep_file = path;
   auto text = [&](const char* key) {
     BF_CHECK(doc.contains(key) && doc[key].is_string(), path, ": \"", key, "\" must be a string");
     return doc[key].get<std::string>();
   };
   spec.name = text("name");
-  const std::filesystem::path base = text("base");
+  spec.base_as_written = text("base");
+  const std::filesystem::path base = spec.base_as_written;
   spec.base_config = base.is_absolute() ? base.string() : (std::filesystem::path(path).parent_path() / base).string();
   spec.out_dir = text("out_dir");
   if (doc.contains("set")) spec.common_overrides = string_list(doc["set"], path + ": set");
-  BF_CHECK(doc.contains("seeds") && doc["seeds"].is_array() && !doc["seeds"].empty(), path,
-           ": \"seeds\" must be a non-empty array of integers");
-  for (const json& s : doc["seeds"]) {
-    BF_CHECK(s.is_number_unsigned(), path, ": seeds: expected non-negative integers, got ", s.dump());
-    spec.seeds.push_back(s.get<uint64_t>());
-  }
+  BF_CHECK(doc.contains("seeds"), path, ": \"seeds\" must be a non-empty array of integers");
+  const std::vector<uint64_t> seeds = seed_list(doc["seeds"], path + ": seeds");
+  const std::vector<uint64_t> grid_seeds = doc.contains("grid_seeds") ? seed_list(doc["grid_seeds"], path + ": grid_seeds") : seeds;
+  const std::vector<GridPoint> grid = doc.contains("grid") ? grid_points(doc["grid"], path + ": grid") : std::vector<GridPoint>{GridPoint{}};
   if (doc.contains("target_loss")) {
     BF_CHECK(doc["target_loss"].is_number(), path, ": target_loss must be a number");
     spec.target_loss = doc["target_loss"].get<double>();
   }
   BF_CHECK(doc.contains("variants") && doc["variants"].is_array() && !doc["variants"].empty(), path,
            ": \"variants\" must be a non-empty array");
+  std::set<std::string> names;
   for (const json& v : doc["variants"]) {
     BF_CHECK(v.is_object() && v.contains("name") && v["name"].is_string(), path,
              ": each variant needs a \"name\" string, got ", v.dump());
-    SweepVariant variant{v["name"].get<std::string>(), {}};
-    BF_CHECK(!variant.name.empty() && variant.name.find('/') == std::string::npos, path, ": variant name \"",
-             variant.name, "\" must be a non-empty folder name");
-    if (v.contains("set")) variant.overrides = string_list(v["set"], path + ": variant " + variant.name);
+    SweepVariant variant;
+    variant.name = v["name"].get<std::string>();
+    const std::string where = path + ": variant " + variant.name;
+    BF_CHECK(!variant.name.empty() && variant.name.find('/') == std::string::npos && variant.name != "." &&
+                 variant.name != "..",
+             path, ": variant name \"", variant.name, "\" must be a non-empty folder name");
+    BF_CHECK(names.insert(variant.name).second, path, ": two variants are named \"", variant.name,
+             "\" (each variant has its own run folders: rename one)");
+    check_keys(v, {"name", "set", "seeds", "grid", "grid_seeds"}, where);
+    if (v.contains("set")) variant.overrides = string_list(v["set"], where);
+    variant.seeds = v.contains("seeds") ? seed_list(v["seeds"], where + ": seeds") : seeds;
+    variant.grid = v.contains("grid") ? grid_points(v["grid"], where + ": grid") : grid;
+    variant.grid_seeds = v.contains("grid_seeds") ? seed_list(v["grid_seeds"], where + ": grid_seeds")
+                         : doc.contains("grid_seeds") ? grid_seeds
+                                                      : variant.seeds;
     spec.variants.push_back(variant);
   }
-  // Every run's config must parse before anything runs (a typo fails now, not an hour in).
-  for (const SweepVariant& v : spec.variants) {
-    std::vector<std::string> o = spec.common_overrides;
-    o.insert(o.end(), v.overrides.begin(), v.overrides.end());
-    load_config(spec.base_config, o);
+  if (doc.contains("final_eval")) {
+    BF_CHECK(doc["final_eval"] == "whole_split", path, ": \"final_eval\" must be \"whole_split\" (or left out)");
+    spec.whole_split_final_eval = true;
   }
+  if (doc.contains("report")) {
+    BF_CHECK(doc["report"].is_string() && !doc["report"].get<std::string>().empty() &&
+                 std::filesystem::path(doc["report"].get<std::string>()).is_relative(),
+             path, ": \"report\" must be a folder name inside out_dir");
+    spec.report_subdir = doc["report"].get<std::string>();
+    BF_CHECK(!names.count(spec.report_subdir), path, ": \"report\" \"", spec.report_subdir, "\" is also a variant's folder");
+  }
+  if (doc.contains("baseline")) {
+    BF_CHECK(doc["baseline"].is_string(), path, ": \"baseline\" must be a variant's name");
+    const std::string b = doc["baseline"].get<std::string>();
+    auto it = std::find_if(spec.variants.begin(), spec.variants.end(), [&](const SweepVariant& v) { return v.name == b; });
+    BF_CHECK(it != spec.variants.end(), path, ": baseline \"", b, "\" is not one of the variants");
+    spec.baseline = static_cast<size_t>(it - spec.variants.begin());
+  }
+  // Every run's config must parse before anything runs (a typo fails now, not an hour in).
+  for (const SweepVariant& v : spec.variants)
+    for (const GridPoint& p : v.grid) (void)sweep_run_config(spec, v, p, v.seeds.front());
   return spec;
 }
 
+std::string run_directory(const SweepSpec& spec, const SweepVariant& variant, const GridPoint& point, uint64_t seed,
+                          const std::string& runs_root) {
+  std::string dir = (runs_root.empty() ? spec.out_dir : runs_root) + "/" + variant.name;
+  if (!point.values.empty()) dir.append("/").append(point.label());
+  return dir + "/seed" + std::to_string(seed);
+}
+
 std::string run_directory(const SweepSpec& spec, const SweepVariant& variant, uint64_t seed) {
-  return spec.out_dir + "/" + variant.name + "/seed" + std::to_string(seed);
+  return run_directory(spec, variant, GridPoint{}, seed);
+}
+
+Config sweep_run_config(const SweepSpec& spec, const SweepVariant& variant, const GridPoint& point, uint64_t seed) {
+  std::vector<std::string> o = spec.common_overrides;
+  o.insert(o.end(), variant.overrides.begin(), variant.overrides.end());
+  for (const std::string& g : point.overrides()) o.push_back(g);
+  o.push_back("run.seed=" + std::to_string(seed));
+  o.push_back("run.out_dir=" + json(run_directory(spec, variant, point, seed)).dump());
+  return load_config(spec.base_config, o);
+}
+
+int chosen_grid_point(const SweepSpec& spec, const SweepVariant& variant, const std::string& runs_root) {
+  if (variant.grid.size() == 1) return 0;
+  int best = -1;
+  double best_loss = INFINITY;
+  for (size_t i = 0; i < variant.grid.size(); ++i) {
+    double sum = 0;
+    bool complete = true;
+    for (uint64_t seed : variant.grid_seeds) {
+      const std::string dir = run_directory(spec, variant, variant.grid[i], seed, runs_root);
+      if (!std::filesystem::exists(dir + "/metrics.jsonl")) {
+        complete = false;
+        break;
+      }
+      const RunRecord r = read_run(dir);
+      if (!r.finished || !std::isfinite(r.final_train_loss())) {
+        complete = false;
+        break;
+      }
+      sum += r.final_train_loss();
+    }
+    if (!complete) continue;
+    const double mean = sum / double(variant.grid_seeds.size());
+    if (mean < best_loss) best_loss = mean, best = static_cast<int>(i);
+  }
+  return best;
 }
 
 SweepOutcome run_sweep(const SweepSpec& spec, std::ostream& log, bool progress) {
-  SweepOutcome outcome;
-  for (const SweepVariant& variant : spec.variants)
-    for (uint64_t seed : spec.seeds) {
-      std::vector<std::string> o = spec.common_overrides;
-      o.insert(o.end(), variant.overrides.begin(), variant.overrides.end());
-      const std::string dir = run_directory(spec, variant, seed);
-      o.push_back("run.seed=" + std::to_string(seed));
-      o.push_back("run.out_dir=\"" + dir + "\"");
-      Config config = load_config(spec.base_config, o);
-      TrainOptions options;
-      options.log = &log;
-      options.progress = progress;
-      const std::string ckpt = checkpoint_path(config);
-      if (std::filesystem::exists(ckpt)) {
-        if (read_checkpoint_info(ckpt).step >= config.run.steps) {
-          log << "sweep " << spec.name << ": " << dir << " is finished, skipping\n";
-          ++outcome.skipped;
-          continue;
-        }
-        options.resume = true;
-        ++outcome.resumed;
-      } else {
-        ++outcome.ran;
+  // Before anything trains: every run folder that holds a checkpoint must have been trained with the
+  // config this sweep asks of it, or the sweep would report (or continue) another experiment's numbers.
+  std::vector<std::string> mismatches;
+  for (const SweepVariant& v : spec.variants)
+    for (const GridPoint& p : v.grid) {
+      std::vector<uint64_t> seeds = v.grid_seeds;
+      for (uint64_t s : v.seeds)
+        if (std::find(seeds.begin(), seeds.end(), s) == seeds.end()) seeds.push_back(s);
+      for (uint64_t seed : seeds) {
+        const Config config = sweep_run_config(spec, v, p, seed);
+        if (!std::filesystem::exists(checkpoint_path(config))) continue;
+        const auto changes = config_differences(read_saved_config(config.run.out_dir), config);
+        if (!changes.empty())
+          mismatches.push_back("variant \"" + v.name + "\"" + (p.values.empty() ? std::string() : std::string(" at ").append(p.label())) + " seed " +
+                               std::to_string(seed) + " (" + config.run.out_dir + ") was trained with another config: " +
+                               describe_changes(changes));
       }
-      log << "sweep " << spec.name << ": " << variant.name << " seed " << seed << " -> " << dir << "\n";
-      train(config, options);
     }
-  write_sweep_report(spec);
-  return outcome;
-}
+  BF_CHECK(mismatches.empty(), "sweep ", spec.name, ": ", mismatches.front(),
+           mismatches.size() > 1 ? " (and " + std::to_string(mismatches.size() - 1) + " more run folders differ)" : "",
+           "; delete the folder to retrain it, or set the sweep back");
 
-std::string write_sweep_report(const SweepSpec& spec) {
-  std::ostringstream md;
-  md << "# Sweep " << spec.name << "\n\nBase config `" << spec.base_config << "`";
-  if (!spec.common_overrides.empty()) {
-    md << " with";
-    for (const auto& o : spec.common_overrides) md << " `" << o << "`";
-  }
-  md << "; seeds";
-  for (uint64_t s : spec.seeds) md << ' ' << s;
-  md << ". Values are mean ± sample std over seeds; losses in nats per token, bpb = bits per byte of the original text (docs/tokenizer.md).\n\n";
-  md << "| variant | overrides | parameters | tokens/s | final train loss | final val loss | val bpb |";
-  if (std::isfinite(spec.target_loss)) md << " steps to train loss " << spec.target_loss << " |";
-  md << " runs |\n|---|---|---|---|---|---|---|" << (std::isfinite(spec.target_loss) ? "---|" : "") << "---|\n";
-  std::vector<PlotSeries> by_step, by_time;
-  std::vector<DiagGroup> diag_groups;
-  int unfinished = 0;  // runs started but not ended (running now, or stopped): left out of the table
-  for (const SweepVariant& v : spec.variants) {
-    std::vector<RunRecord> runs;
-    for (uint64_t seed : spec.seeds) {
-      const std::string dir = run_directory(spec, v, seed);
-      if (!std::filesystem::exists(dir + "/metrics.jsonl")) continue;
-      RunRecord r = read_run(dir);
-      if (r.finished) runs.push_back(std::move(r));
-      else ++unfinished;
+  SweepOutcome outcome;
+  auto run_one = [&](const SweepVariant& variant, const GridPoint& point, uint64_t seed) {
+    const Config config = sweep_run_config(spec, variant, point, seed);
+    const std::string dir = config.run.out_dir, shown = relative_to(dir, spec.out_dir);
+    for (const auto* list : {&outcome.trained, &outcome.resumed, &outcome.reused})
+      if (std::find(list->begin(), list->end(), shown) != list->end()) return;  // a grid seed that is also a result seed
+    TrainOptions options;
+    options.log = &log;
+    options.progress = progress;
+    const std::string ckpt = checkpoint_path(config);
+    if (std::filesystem::exists(ckpt)) {
+      if (read_checkpoint_info(ckpt).step >= config.run.steps) {
+        log << "sweep " << spec.name << ": " << dir << " is finished with this config, reusing it\n";
+        outcome.reused.push_back(shown);
+        if (spec.whole_split_final_eval && append_whole_split_eval(dir))
+          log << "sweep " << spec.name << ": " << dir << ": evaluated on the whole validation split\n";
+        return;
+      }
+      options.resume = true;
+      outcome.resumed.push_back(shown);
+    } else {
+      outcome.trained.push_back(shown);
     }
-    std::vector<double> tps, train_loss, val_loss, bpb, reach;
-    long long params = 0;
-    for (const RunRecord& r : runs) {
-      params = r.params;
-      tps.push_back(r.mean_tokens_per_s);
-      train_loss.push_back(r.final_train_loss());
-      val_loss.push_back(r.final_val_loss());
-      bpb.push_back(r.final_val_bpb());
-      reach.push_back(r.first_step_at_or_below(spec.target_loss));
+    log << "sweep " << spec.name << ": " << variant.name << (point.values.empty() ? "" : " ") << point.label() << " seed "
+        << seed << " -> " << dir << "\n";
+    try {
+      train(config, options);
+      if (spec.whole_split_final_eval && append_whole_split_eval(dir))
+        log << "sweep " << spec.name << ": " << dir << ": evaluated on the whole validation split\n";
+    } catch (const Error& e) {  // one run's failure (a learning rate that diverges) does not stop the others
+      log << "sweep " << spec.name << ": " << dir << " failed: " << e.what() << "\n";
+      outcome.failed.push_back(shown + ": " + e.what());
     }
-    std::string overrides;
-    for (const auto& o : v.overrides) overrides += (overrides.empty() ? "`" : " `") + o + "`";
-    md << "| " << v.name << " | " << overrides << " | " << params << " | " << format_stats(stats_of(tps), "%.0f")
-       << " | " << format_stats(stats_of(train_loss)) << " | " << format_stats(stats_of(val_loss)) << " | "
-       << format_stats(stats_of(bpb)) << " |";
-    if (std::isfinite(spec.target_loss)) {
-      const Stats s = stats_of(reach);
-      md << " " << (s.count == int(runs.size()) && s.count > 0 ? format_stats(s, "%.0f") : (s.count ? format_stats(s, "%.0f") + " (" + std::to_string(s.count) + "/" + std::to_string(runs.size()) + " reached)" : "not reached")) << " |";
+  };
+  for (const SweepVariant& variant : spec.variants) {
+    if (variant.tuned_separately()) {
+      for (const GridPoint& p : variant.grid)
+        for (uint64_t seed : variant.grid_seeds) run_one(variant, p, seed);
+      const int best = chosen_grid_point(spec, variant);
+      BF_CHECK(best >= 0, "sweep ", spec.name, ": variant ", variant.name, ": no grid point finished with a finite training loss");
+      log << "sweep " << spec.name << ": " << variant.name << ": chosen " << variant.grid[best].label() << "\n";
+      for (uint64_t seed : variant.seeds) run_one(variant, variant.grid[best], seed);
+    } else {
+      for (const GridPoint& p : variant.grid)
+        for (uint64_t seed : variant.seeds) run_one(variant, p, seed);
     }
-    md << " " << runs.size() << " |\n";
-    by_step.push_back(band(v.name, runs, false));
-    by_time.push_back(band(v.name, runs, true));
-    diag_groups.push_back({v.name, runs});
   }
-  if (unfinished > 0) md << "\n" << unfinished << " run(s) started but not finished are left out (rerun the sweep to finish them).\n";
-  md << paired_table(spec);
-  md << "\n![train loss against step](loss_vs_step.svg)\n\n![train loss against wall-clock time](loss_vs_time.svg)\n";
-  std::filesystem::create_directories(spec.out_dir);
-  write_file_atomically(spec.out_dir + "/loss_vs_step.svg",
-                        render_svg_plot(spec.name + ": train loss (mean, band = min..max over seeds)", "step", "loss (nats)", by_step));
-  write_file_atomically(spec.out_dir + "/loss_vs_time.svg",
-                        render_svg_plot(spec.name + ": train loss against wall-clock time", "seconds", "loss (nats)", by_time));
-  const std::vector<std::string> diag_files = write_diagnostic_plots(spec.out_dir, diag_groups);
-  if (!diag_files.empty()) {
-    md << "\n## Signal propagation (run.diag_every)\n\nPer layer at the last diagnostic step, and the deepest layer's "
-          "value during training (mean over seeds, band = min..max):\n\n";
-    for (const std::string& f : diag_files) md << "- [" << f << "](" << f << ")\n";
-  }
-  write_file_atomically(spec.out_dir + "/report.md", md.str());
-  return md.str();
+  SweepReportOptions report;
+  report.outcome = &outcome;
+  write_sweep_report(spec, report);
+  return outcome;
 }
 
 }  // namespace bf

@@ -16,6 +16,7 @@
 #include "train/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
+#include "train/config_diff.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/tokenizer.h"
@@ -122,15 +123,24 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     start_step = info.step;
     sampler.set_state(info.sampler_state);
   }
+  TrainSummary summary;
+  if (options.resume && start_step >= config.run.steps) {  // finished: change nothing, invent nothing
+    summary.already_finished = true;
+    summary.steps = start_step;
+    log << config.run.out_dir << " is finished (step " << start_step << " of " << config.run.steps << "); nothing to do\n";
+    return summary;
+  }
   write_file_atomically(config.run.out_dir + "/config.json", to_json(config).dump(2) + "\n");
   MetricsLog metrics(config.run.out_dir + "/metrics.jsonl", options.resume ? start_step : -1);
 
-  TrainSummary summary;
   summary.parameters = model.parameters().count();
   summary.skipped_steps = metrics.kept_events("skip");
-  nlohmann::json start = {{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume}};
+  nlohmann::json start = {{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume},
+                          {"config_hash", config_hash(config)}};
   start.update(run_provenance());  // version, commit, command line, host, time, threads, GEMM provider
   metrics.write(start);
+  if (!options.accepted_changes.is_null())
+    metrics.write({{"event", "config_change"}, {"step", start_step}, {"changes", options.accepted_changes}});
   log << "training " << config.model.preset << ": " << summary.parameters << " parameters, " << config.run.steps
       << " steps of " << config.data.batch_size << " x " << config.data.seq_len << " tokens"
       << (options.resume ? ", resumed at step " + std::to_string(start_step) : std::string()) << "\n";
@@ -138,6 +148,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   const bool show_progress = options.progress && isatty(STDERR_FILENO);
   const int64_t tokens_per_step = int64_t(config.data.batch_size) * config.data.seq_len;
   const auto run_start = Clock::now();
+  const double elapsed_before = metrics.kept_elapsed_s();  // training time before this resume
+  auto training_time = [&] { return elapsed_before + seconds_since(run_start); };
   auto window_start = Clock::now();
   double window_loss = 0;
   int window_steps = 0;
@@ -149,7 +161,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     summary.final_val_bpb = eval.bits_per_byte;
     metrics.write({{"event", "eval"}, {"step", step}, {"val_loss", summary.final_val_loss},
                    {"val_bpb", summary.final_val_bpb}, {"val_tokens", eval.tokens}, {"val_text_bytes", eval.text_bytes},
-                   {"elapsed_s", seconds_since(run_start)}});
+                   {"elapsed_s", training_time()}});
     char line[160];
     std::snprintf(line, sizeof line, "step %6lld | val loss %.4f | val bpb %.4f\n", static_cast<long long>(step),
                   summary.final_val_loss, summary.final_val_bpb);
@@ -198,7 +210,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       summary.final_train_loss = window_loss / window_steps;
       metrics.write({{"event", "train"}, {"step", done}, {"loss", summary.final_train_loss}, {"lr", lr},
                      {"grad_norm", grads.norm}, {"tokens_per_s", tps}, {"ms_per_step", ms},
-                     {"elapsed_s", seconds_since(run_start)}});
+                     {"elapsed_s", training_time()}});
       char line[200];
       std::snprintf(line, sizeof line, "step %6lld | loss %.4f | lr %.2e | grad norm %.3f | %8.0f tok/s | %7.1f ms/step\n",
                     static_cast<long long>(done), summary.final_train_loss, lr, grads.norm, tps, ms);
@@ -221,8 +233,9 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   if (show_progress) std::fprintf(stderr, "\r\033[K");
   const double elapsed = seconds_since(run_start);
   summary.steps = config.run.steps;
-  summary.tokens_per_s = elapsed > 0 ? double(tokens_per_step) * double(config.run.steps - start_step) / elapsed : 0;
-  metrics.write({{"event", "end"}, {"step", config.run.steps}, {"elapsed_s", elapsed}, {"skipped_steps", summary.skipped_steps}});
+  if (elapsed > 0) summary.tokens_per_s = double(tokens_per_step) * double(config.run.steps - start_step) / elapsed;
+  metrics.write({{"event", "end"}, {"step", config.run.steps}, {"elapsed_s", elapsed_before + elapsed},
+                 {"skipped_steps", summary.skipped_steps}});
   return summary;
 }
 

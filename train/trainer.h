@@ -1,5 +1,6 @@
 // The training loop: config -> model, data, optimiser -> steps with logging, evaluation, checkpoints.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -20,15 +21,20 @@ struct TrainOptions {
   // Test hook: called after the backward pass of each step, before the gradient check (lets a test
   // inject a non-finite gradient).
   std::function<void(int64_t step, Gpt& model)> after_backward;
+  // Settings of a resumed run that differ from its saved config and were accepted (train/resume.h): a
+  // "config_change" event records them in metrics.jsonl.
+  nlohmann::json accepted_changes;
 };
 
 struct TrainSummary {
   int64_t steps = 0;
   int64_t parameters = 0;
-  double final_train_loss = 0;  // mean over the last log window
-  double final_val_loss = 0;
-  double final_val_bpb = 0;
-  double tokens_per_s = 0;      // over the whole run (this process)
+  bool already_finished = false;  // resumed at or past run.steps: nothing ran, nothing was written
+  // NaN when this process measured none (the CLI prints only measured values).
+  double final_train_loss = NAN;  // mean over the last log window
+  double final_val_loss = NAN;
+  double final_val_bpb = NAN;
+  double tokens_per_s = NAN;      // over the steps this process ran
   int64_t skipped_steps = 0;   // over the whole run, resumes included
   std::vector<double> step_losses;  // loss of every step this process ran (tests compare resumes bitwise)
 };

@@ -204,9 +204,9 @@ TEST_CASE("crash safety: an unwritable run.out_dir is reported and leaves an ear
     const std::string before = bf::read_whole_file(out + "/checkpoint.safetensors");
     fs::remove(out + "/config.json");
     fs::create_directories(out + "/config.json/in_the_way");  // rename() cannot replace a non-empty directory
-    const auto r = run_bareformer(train_args(config, out, true, {"--set", "run.steps=8"}), dir / "log");
+    const auto r = run_bareformer(train_args(config, out, true, {"--set", "run.steps=8", "--accept-changes"}), dir / "log");
     CHECK(r.status == 1);
-    CHECK(r.output.find("bareformer: error: cannot write '" + out + "/config.json': rename of '") == 0);
+    CHECK(r.output.find("resume: run.steps changes from 4 to 8\nbareformer: error: cannot write '" + out + "/config.json': rename of '") == 0);
     CHECK(r.output.find("failed: Is a directory (errno 21)") != std::string::npos);
     CHECK(bf::read_whole_file(out + "/checkpoint.safetensors") == before);
     CHECK(leftover_temp_files(out).empty());
@@ -226,7 +226,7 @@ TEST_CASE("crash safety: a full disk while checkpointing is reported; the last c
   // Room for config.json and metrics.jsonl (a few KB), not for a checkpoint: the one at step 12 fails.
   const long limit = static_cast<long>(before.size() / 2);
   REQUIRE(limit > 16384);
-  const auto r = run_bareformer(train_args(config, out, true, {"--set", "run.steps=30"}), dir / "log", limit);
+  const auto r = run_bareformer(train_args(config, out, true, {"--set", "run.steps=30", "--accept-changes"}), dir / "log", limit);
   INFO(r.output);
   CHECK(r.status == 1);
   CHECK(r.output.find("bareformer: error: cannot write '" + ckpt + "': writing ") != std::string::npos);
@@ -235,7 +235,7 @@ TEST_CASE("crash safety: a full disk while checkpointing is reported; the last c
   CHECK(bf::read_checkpoint_info(ckpt).step == 10);
   CHECK(leftover_temp_files(out).empty());  // the failed write removed its temp file
   // The run can go on from it once there is room again.
-  const auto again = run_bareformer(train_args(config, out, true, {"--set", "run.steps=12"}), dir / "log");
+  const auto again = run_bareformer(train_args(config, out, true, {"--set", "run.steps=12", "--accept-changes"}), dir / "log");
   CHECK(again.status == 0);
   CHECK(bf::read_checkpoint_info(ckpt).step == 12);
 }

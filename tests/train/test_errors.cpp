@@ -270,8 +270,8 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
       {{"eval", "DIR/meta_huge.safetensors"}, "bareformer: error: DIR/meta_huge.safetensors (metadata config): [json.exception.out_of_range.406] number overflow parsing '1e999'; config numbers must be finite"},
       {{"eval", "DIR/meta_deep.safetensors"}, "bareformer: error: DIR/meta_deep.safetensors (metadata config): JSON nested more than 64 levels deep (a config has 3: model.block.b_FF)"},
       {{"eval", "DIR/meta_duplicate.safetensors"}, "bareformer: error: DIR/meta_duplicate.safetensors (metadata config): duplicate key \"model.n_layer\" (JSON would keep only the last one; remove the other)"},
-      {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: DIR/run/checkpoint.safetensors: parameter \"blocks.0.attn.v.alpha\" is missing (the checkpoint is of preset \"pre_ln\", the model is \"sas_p\")"},
-      {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint's model section differs from this config's; resume needs the same model"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.preset=sas_p"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.preset (run: \"pre_ln\", now: \"sas_p\"), model.block.a_FF (run: 1.0, now: 0.0), model.block.a_SA (run: 1.0, now: 0.0), model.block.attention (run: \"softmax\", now: \"shaped\"), model.block.b_FF (run: 1.0, now: 0.1), model.block.b_FF_trainable (run: false, now: true) and 7 more; a resumed run keeps its model (train a new run to change it)"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "model.block.b_FF=0.5"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.block.b_FF (run: 1.0, now: 0.5); a resumed run keeps its model (train a new run to change it)"},
   });
 }
 
@@ -280,7 +280,7 @@ TEST_CASE("errors: model.dtype and model.block.norm_position (bareformer train -
   make_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "model.dtype=f64"}, dir / "train.log").status == 0);
   check_rows(dir, {
-      {{"train", "DIR/tiny.json", "--resume"}, "bareformer: error: DIR/run/checkpoint.safetensors: the checkpoint was trained in f64 (model.dtype \"f64\"), the model it is loaded into is f32; load it with model.dtype \"f64\""},
+      {{"train", "DIR/tiny.json", "--resume"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.dtype (run: \"f64\", now: \"f32\"); a resumed run keeps its model (train a new run to change it)"},
       {{"describe", "DIR/tiny.json", "--set", "model.dtype=f16"}, "bareformer: error: DIR/tiny.json: model.dtype: expected one of f32, f64, got \"f16\""},
       {{"describe", "DIR/tiny.json", "--set", "model.preset=parallel", "--set", "model.block.norm_position=post"}, "bareformer: error: DIR/tiny.json: model.block.norm_position: \"post\" is for sequential blocks; a parallel block (model.block.parallel = true) has its one norm before both branches"},
   });
@@ -294,7 +294,10 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
       {{}, "A subcommand is required", 106},
       {{"frobnicate"}, "bareformer: error: unknown command \"frobnicate\"; the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep, export", 2},
       {{"trian", "DIR/tiny.json"}, "bareformer: error: unknown command \"trian\" (did you mean \"train\"?); the commands are: prepare, train, eval, sample, describe, gradcheck, compare, config-doc, trace, walkthrough, diagnose, plot, sweep, export", 2},
-      {{"train"}, "config is required", 106},
+      {{"train"}, "bareformer: error: train: name a config file (bareformer train configs/sas_p.json), or --resume a run folder"},
+      {{"train", "--resume"}, "bareformer: error: train --resume: name the run folder (bareformer train --resume runs/x) or the config file whose run.out_dir it is"},
+      {{"train", "DIR/tiny.json", "--accept-changes"}, "bareformer: error: train --accept-changes: only with --resume"},
+      {{"train", "DIR/tiny.json", "--resume", "--set", "optim.lr=0.002"}, "bareformer: error: --resume: DIR/run was trained with other settings than asked for now: optim.lr (run: 0.001, now: 0.002); resume without them to continue the run as it was (bareformer train --resume DIR/run), or pass --accept-changes to continue with them"},
       {{"train", "DIR/tiny.json", "DIR/other.json"}, "The following argument was not expected: DIR/other.json", 109},
       {{"train", "DIR/tiny.json", "--bogus"}, "The following argument was not expected: --bogus", 109},
       {{"train", "DIR/tiny.json", "--set"}, "--set: 1 required TEXT missing", 114},
@@ -433,7 +436,7 @@ TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, m
       {train_on("bad_merge", "300"), "bareformer: error: DIR/bad_merge/tokenizer.json: merges[0] = [0, 999], expected ids in 0..255 (tokens made before merge 0, which makes id 256)"},
       {{"eval", "DIR/run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the tokenizer of DIR/bpe (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/run/tokenizer.json: byte-level, vocab 256); use the data folder the checkpoint was trained on (--data DIR)"},
       {{"sample", "DIR/bpe_run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/bpe_other"}, "bareformer: error: the tokenizer of DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one the checkpoint was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); use the data folder the checkpoint was trained on (--data DIR)"},
-      {{"train", "DIR/tiny.json", "--resume", "--set", "data.dir=DIR/bpe_other", "--set", "model.vocab_size=300", "--set", "run.out_dir=DIR/bpe_run", "--set", "run.steps=4"}, "bareformer: error: --resume: the tokenizer of data.dir DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one this run was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); resume with the data the run started on"},
+      {{"train", "DIR/tiny.json", "--resume", "--accept-changes", "--set", "data.dir=DIR/bpe_other", "--set", "model.vocab_size=300", "--set", "run.out_dir=DIR/bpe_run", "--set", "run.steps=4"}, "bareformer: error: --resume: the tokenizer of data.dir DIR/bpe_other (BPE, vocab 300 (44 merges)) is not the one this run was trained with (DIR/bpe_run/tokenizer.json: BPE, vocab 300 (44 merges)); resume with the data the run started on"},
       {{"eval", "DIR/old_run/checkpoint.safetensors", "--data", "DIR/bpe"}, "bareformer: error: the checkpoint's model.vocab_size = 256 is smaller than the data's vocabulary: BPE, vocab 300 (44 merges) (DIR/bpe/tokenizer.json); use the data folder the checkpoint was trained on (--data DIR)"},
       {{"sample", "DIR/run/checkpoint.safetensors", "--prompt", "x", "--data", "DIR/nowhere"}, "bareformer: error: sample: --data DIR/nowhere is not a folder"},
   });
