@@ -1,12 +1,14 @@
 #include "nn/gpt.h"
 
 #include "autograd/ops.h"
+#include "core/storage.h"
 
 namespace bf {
 
 Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
     : config_(config), dtype_(dtype), device_(device) {
   validate(config);
+  AllocationContext context("the parameters of a " + config.preset + " model");
   Rng rng(seed);
   InitContext ctx{params_, rng, dtype, device, config.init_std};
   const int64_t d = config.d_model;

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "train/atomic_file.h"
+#include "train/escaped_name.h"
 #include "train/token_file.h"
 
 namespace bf {
@@ -173,6 +174,8 @@ std::string PrepareReport::summary() const {
   if (split_inside_file) out << "\n        (a single file: split inside it, its last bytes are validation)";
   if (n_skipped_binary > 0) out << "\nskipped " << n_skipped_binary << " binary-looking file(s)";
   if (n_skipped_over_limit > 0) out << "\nleft out " << n_skipped_over_limit << " file(s) beyond the byte limit";
+  if (n_escaped_names > 0)
+    out << "\n" << n_escaped_names << " file name(s) are not valid UTF-8; corpus.json shows their bytes as \\xNN";
   return out.str();
 }
 
@@ -311,22 +314,24 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
     val_tokens = concat_files(val_files);
   }
 
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) fail("prepare: cannot create the output folder '", opts.out_dir, "': ", ec.message());
-  write_token_file((out_dir / "train.bin").string(), 256, train_tokens);
-  write_token_file((out_dir / "val.bin").string(), 256, val_tokens);
 
   report.n_files_train = static_cast<int64_t>(train_files.size());
   report.n_files_val = static_cast<int64_t>(val_files.size());
   report.train_tokens = static_cast<int64_t>(train_tokens.size());
   report.val_tokens = static_cast<int64_t>(val_tokens.size());
 
-  auto file_list = [](const std::vector<const Loaded*>& list) {
+  // Names that are not UTF-8 cannot go into JSON as they are: stored with \xNN escapes (escaped_name.h).
+  auto file_list = [&](const std::vector<const Loaded*>& list) {
     nlohmann::json out = nlohmann::json::array();
-    for (const Loaded* f : list) out.push_back({{"path", f->path}, {"bytes", f->bytes.size()}});
+    for (const Loaded* f : list) {
+      const bool valid = is_valid_utf8(f->path);
+      report.n_escaped_names += valid ? 0 : 1;
+      out.push_back({{"path", valid ? f->path : escape_invalid_utf8(f->path)}, {"bytes", f->bytes.size()}});
+    }
     return out;
   };
+  for (std::string& root : roots) root = escape_invalid_utf8(root);
+  report.source_description = escape_invalid_utf8(report.source_description);
   nlohmann::json meta = {
       {"format", "bareformer corpus 1"},
       {"tokenizer", "byte-level: one token per byte, vocab 256"},
@@ -350,7 +355,16 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       {"val", {{"file", "val.bin"}, {"files", report.n_files_val}, {"tokens", report.val_tokens},
                {"sources", file_list(val_files)}}},
   };
-  write_file_atomically((out_dir / "corpus.json").string(), meta.dump(2) + "\n");
+  meta["escaped_names"] = report.n_escaped_names;
+
+  // The three files as one set: all encoded first, then written so that a failure leaves none of them
+  // changed, and corpus.json (the index) is never beside token files it does not describe.
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) fail("prepare: cannot create the output folder '", opts.out_dir, "': ", ec.message());
+  write_files_atomically({{(out_dir / "train.bin").string(), encode_token_file(256, train_tokens)},
+                          {(out_dir / "val.bin").string(), encode_token_file(256, val_tokens)},
+                          {(out_dir / "corpus.json").string(), meta.dump(2) + "\n"}});
   return report;
 }
 

@@ -32,8 +32,9 @@
 //   consecutive files (none after the last), so a file boundary reads as a line break.
 //
 // Output, in out_dir (created if needed): train.bin and val.bin (token files, see train/token_file.h)
-// and corpus.json (where the text came from, options, every file of each split with its size, counts).
-// All three are written atomically.
+// and corpus.json (where the text came from, options, every file of each split with its size, counts; a
+// file name that is not valid UTF-8 is stored with \xNN escapes, train/escaped_name.h). The three are
+// written as one set (write_files_atomically): a failure changes none of them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -64,6 +65,7 @@ struct PrepareReport {
   int64_t n_skipped_binary = 0;     // folder files that looked binary
   int64_t n_skipped_over_limit = 0; // files left out by max_bytes
   bool split_inside_file = false;   // single-file corpus, split by bytes
+  int64_t n_escaped_names = 0;      // file names that are not UTF-8, stored escaped in corpus.json
 
   std::string summary() const;  // a few human-readable lines
 };

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -70,9 +71,13 @@ RunRecord read_run(const std::string& dir) {
   }
   double tps_sum = 0;
   std::string line;
-  while (std::getline(in, line)) {
+  int64_t first_bad_line = 0;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
     auto e = nlohmann::json::parse(line, nullptr, false);
-    if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
+    if (e.is_discarded() || !e.is_object()) {  // cut short by a crash, or damaged: counted and reported
+      if (run.skipped_lines++ == 0) first_bad_line = number;
+      continue;
+    }
     try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
       const std::string kind = e.value("event", "");
       if (kind == "start") run.params = e.value("params", 0LL), run.finished = false;
@@ -93,9 +98,13 @@ RunRecord read_run(const std::string& dir) {
       }
       if (kind == "diag") run.diagnostics.push_back(diag_snapshot_from_event(e));
     } catch (const nlohmann::json::exception&) {
+      if (run.skipped_lines++ == 0) first_bad_line = number;
       continue;
     }
   }
+  if (run.skipped_lines > 0)
+    std::cerr << "warning: " << dir << "/metrics.jsonl: line " << first_bad_line << " is not a JSON event; skipped ("
+              << run.skipped_lines << (run.skipped_lines == 1 ? " such line)\n" : " such lines)\n");
   if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());
   return run;
 }

@@ -1,5 +1,6 @@
 // The training loop: config -> model, data, optimiser -> steps with logging, evaluation, checkpoints.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -25,11 +26,13 @@ struct TrainOptions {
 struct TrainSummary {
   int64_t steps = 0;
   int64_t parameters = 0;
-  double final_train_loss = 0;  // mean over the last log window
-  double final_val_loss = 0;
-  double final_val_bpb = 0;
+  // NaN when not measured (no step ran, every step was skipped, or no evaluation ran in this process).
+  double final_train_loss = NAN;  // mean over the last log window
+  double final_val_loss = NAN;
+  double final_val_bpb = NAN;
   double tokens_per_s = 0;      // over the whole run (this process)
   int64_t skipped_steps = 0;   // over the whole run, resumes included
+  int64_t total_steps = 0;     // run.steps
   std::vector<double> step_losses;  // loss of every step this process ran (tests compare resumes bitwise)
 };
 
@@ -43,5 +46,10 @@ nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostic
 double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches);
 
 std::string checkpoint_path(const Config& config);  // out_dir/checkpoint.safetensors
+
+// The line `bareformer train` ends with: the measured losses (a value that was not measured is said to
+// be so, never printed as a number), throughput, the skipped-step count when there were any, and the
+// checkpoint (train/train_summary.cpp).
+std::string summary_line(const TrainSummary& summary, const std::string& checkpoint);
 
 }  // namespace bf
