@@ -20,6 +20,7 @@
 #include "train/escaped_name.h"
 #include "train/memory_estimate.h"
 #include "train/run_lock.h"
+#include "train/trainer.h"
 
 namespace fs = std::filesystem;
 using bf::test::ScratchDir;
@@ -190,4 +191,18 @@ TEST_CASE("checkpoint metadata: step and sampler_state are read exactly") {
     CHECK(error_of([&] { bf::parse_sampler_state(bad, "f"); }).find("expected 4 unsigned 64-bit integers") != std::string::npos);
   CHECK(error_of([] { bf::parse_sampler_state("0 0 0 0", "f"); }) ==
         "f: metadata \"sampler_state\" is all zeros, which no generator reaches");
+}
+
+TEST_CASE("summary_line: a value that was not measured is said to be so; skipped steps are counted") {
+  bf::TrainSummary s;
+  s.tokens_per_s = 1234.9;
+  s.total_steps = 60;
+  CHECK(bf::summary_line(s, "ckpt") ==
+        "done: train loss not measured (no step was trained in this process), val loss not measured (no evaluation "
+        "ran in this process), 1234 tok/s; ckpt");
+  s.final_train_loss = 2.5, s.final_val_loss = 2.75, s.final_val_bpb = 2.75 / std::log(2.0);
+  s.skipped_steps = 3;
+  CHECK(bf::summary_line(s, "ckpt") ==
+        "done: train loss 2.5, val loss 2.75 (3.96741 bits/byte), 1234 tok/s; skipped 3 of 60 steps (non-finite loss "
+        "or gradient); ckpt");
 }
