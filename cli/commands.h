@@ -6,7 +6,9 @@
 #include <string>
 
 #include "nn/gpt.h"
+#include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/memory_estimate.h"
 
 namespace bf::cli {
 
@@ -16,8 +18,12 @@ struct Command {
 };
 
 // Builds the model a checkpoint was trained as, on `device_name` (empty: the run's run.device), and loads
-// its parameters (cli/train_command.cpp); `config_out` receives the run's config.
-Gpt load_model(const std::string& path, const std::string& device_name, Config& config_out);
+// its parameters (cli/train_command.cpp); `config_out` receives the run's config, `info_out` (when given) the
+// checkpoint's metadata. The memory `use` needs is checked against the machine before the model is built.
+Gpt load_model(const std::string& path, const std::string& device_name, MemoryUse use, Config& config_out,
+               CheckpointInfo* info_out = nullptr);
+// A CLI11 check for a uint64 option (a seed): digits only, at most 2^64 - 1 (CLI11 alone saturates).
+CLI::Validator unsigned_64_bit_integer();
 // --device cpu|cuda, default: the run's run.device.
 void add_device_option(CLI::App* sub, std::string& device);
 

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "nn/describe.h"
 #include "train/config.h"
+#include "train/memory_estimate.h"
 
 namespace bf::cli {
 
@@ -22,6 +23,7 @@ Command add_describe_command(CLI::App& app) {
   sub->add_flag("--brief", opt->brief, "Totals only, no per-parameter list");
   return {sub, [opt]() {
             Config config = load_config(opt->config, opt->overrides);
+            check_memory(config, MemoryUse::describe, opt->config);  // describe builds the model
             Gpt model(config.model, config.run.seed, config.model.dtype);
             std::cout << describe_model(model, config.data.seq_len, !opt->brief);
             return 0;

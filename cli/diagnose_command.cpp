@@ -9,6 +9,7 @@
 #include "nn/diagnostics.h"
 #include "train/batches.h"
 #include "train/config.h"
+#include "train/memory_estimate.h"
 #include "train/token_file.h"
 
 namespace bf::cli {
@@ -24,6 +25,7 @@ Command add_diagnose_command(CLI::App& app) {
   sub->add_option("--set", opt->overrides, "Override a field (repeatable)");
   return {sub, [opt]() {
             Config config = load_config(opt->config, opt->overrides);
+            check_memory(config, MemoryUse::train, opt->config);  // one forward and backward pass of a batch
             Gpt model(config.model, config.run.seed, config.model.dtype);
             Tensor tokens, targets;
             const std::string train_path = config.data.dir + "/train.bin";

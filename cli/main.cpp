@@ -1,6 +1,7 @@
 // bareformer: the command-line entry point. CLI11 (Debian's libcli11-dev) parses subcommands and flags
 // and prints usage and parse errors; each subcommand lives in its own cli/<name>_command.cpp.
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@
 #include "train/provenance.h"
 
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills the process
+  // without a word; ignored, the write fails with EFBIG instead, and the error names the file.
+  std::signal(SIGXFSZ, SIG_IGN);
   bf::prefer_passive_openmp_wait(argv);
   CLI::App app{"bareformer: a from-scratch autodiff engine for the transformer blocks of "
                "\"Simplifying Transformer Blocks\" (He & Hofmann, ICLR 2024)"};

@@ -49,7 +49,7 @@ Command add_sample_command(CLI::App& app) {
   sub->add_option("--top-p", opt->sample.top_p, "Then among the fewest most likely whose probability reaches p (1: all)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--num-samples", opt->num_samples, "Independent samples; sample k uses seed + k")->check(CLI::Range(1, 10000));
-  sub->add_option("--seed", opt->sample.seed, "Sampling seed");
+  sub->add_option("--seed", opt->sample.seed, "Sampling seed")->check(unsigned_64_bit_integer());
   sub->add_flag("--sliding-window", opt->sample.sliding_window,
                 "Past model.max_seq_len positions, continue from the last max_seq_len / 2 tokens (default: stop)");
   sub->add_flag("--no-cache", opt->no_cache, "Recompute the whole context for every token (no KV cache; slow)");
@@ -58,7 +58,7 @@ Command add_sample_command(CLI::App& app) {
   return {sub, [opt]() {
             BF_CHECK(opt->sample.top_p > 0, "sample: --top-p must be in (0, 1], got 0");
             Config config;
-            Gpt model = load_model(opt->checkpoint, opt->device, config);
+            Gpt model = load_model(opt->checkpoint, opt->device, MemoryUse::sample, config);
             const Tokenizer tokenizer = sample_tokenizer(opt->checkpoint, opt->data, config);
             // No prompt: start after a newline, the text every line of a file follows.
             const std::vector<uint16_t> encoded = tokenizer.encode(opt->prompt.empty() ? std::string("\n") : opt->prompt);

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "nn/gpt.h"
 #include "train/config.h"
+#include "train/memory_estimate.h"
 
 namespace bf::cli {
 
@@ -27,6 +28,9 @@ Command add_trace_command(CLI::App& app) {
             Config config = load_config(opt->config, opt->overrides);
             BF_CHECK(opt->seq_len <= config.model.max_seq_len, "trace: --seq-len ", opt->seq_len,
                      " exceeds model.max_seq_len = ", config.model.max_seq_len);
+            Config traced = config;  // one forward and backward pass of the traced batch
+            traced.data.batch_size = opt->batch, traced.data.seq_len = opt->seq_len;
+            check_memory(traced, MemoryUse::train, opt->config);
             Gpt model(config.model, config.run.seed, config.model.dtype);
             TensorNames names;
             for (const Parameter& p : model.parameters().all()) names[&p.value.impl()] = p.name;

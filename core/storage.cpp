@@ -1,5 +1,6 @@
 #include "core/storage.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -20,7 +21,19 @@ CpuCache& cpu_cache() {
   return *cache;
 }
 
-constexpr size_t kAlignment = 64;  // one cache line, and what AVX-512 loads prefer
+constexpr size_t kAlignment = 64;
+
+thread_local std::string t_allocation_context;
+
+std::string binary_size(size_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 6) value /= 1024, ++unit;
+  char text[48];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}  // one cache line, and what AVX-512 loads prefer
 
 void* cpu_allocate(size_t bytes) {
   CpuCache& cache = cpu_cache();
@@ -35,7 +48,12 @@ void* cpu_allocate(size_t bytes) {
   ++cache.stats.system_allocations;
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* ptr = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (!ptr) fail("cpu allocator: out of memory allocating ", bytes, " bytes");
+  if (!ptr) {
+    cache.stats.bytes_in_use -= bytes;
+    fail("cpu allocator: out of memory allocating ", bytes, " bytes (", binary_size(bytes), ")",
+         AllocationContext::current().empty() ? "" : " for " + AllocationContext::current(), "; ",
+         cache.stats.bytes_in_use, " bytes already in use");
+  }
   return ptr;
 }
 
@@ -105,6 +123,12 @@ const DeviceMemory& device_memory(Device device) {
   BF_CHECK(g_cuda_memory != nullptr, "device cuda: ", cuda_unavailable_reason());
   return *g_cuda_memory;
 }
+
+AllocationContext::AllocationContext(std::string what) : previous_(std::move(t_allocation_context)) {
+  t_allocation_context = std::move(what);
+}
+AllocationContext::~AllocationContext() { t_allocation_context = std::move(previous_); }
+const std::string& AllocationContext::current() { return t_allocation_context; }
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   data_ = device_memory(device).allocate(bytes);

@@ -33,6 +33,21 @@ const DeviceMemory& device_memory(Device device);
 bool device_available(Device device);
 std::string device_unavailable_reason(Device device);  // "" when available
 
+// What is being allocated, for the out-of-memory message ("tensor 'w' of ckpt.safetensors", "training
+// step 12"): set for a scope on this thread, innermost wins. Costs a string copy per scope, nothing per
+// allocation.
+class AllocationContext {
+ public:
+  explicit AllocationContext(std::string what);
+  ~AllocationContext();
+  AllocationContext(const AllocationContext&) = delete;
+  AllocationContext& operator=(const AllocationContext&) = delete;
+  static const std::string& current();  // "" outside every scope
+
+ private:
+  std::string previous_;
+};
+
 class Storage {
  public:
   Storage(size_t bytes, Device device);

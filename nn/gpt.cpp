@@ -1,6 +1,7 @@
 #include "nn/gpt.h"
 
 #include "autograd/ops.h"
+#include "core/storage.h"
 
 namespace bf {
 
@@ -8,6 +9,7 @@ Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
     : config_(config), dtype_(dtype), device_(device) {
   config_.dtype = dtype;  // what was built, whatever the config asked for (callers pass config.dtype)
   validate(config_);
+  AllocationContext context("the parameters of a " + config.preset + " model");
   Rng rng(seed);
   InitContext ctx{params_, rng, dtype, device, config.init_std};
   const int64_t d = config.d_model;

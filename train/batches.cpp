@@ -48,7 +48,7 @@ void BatchSampler::next(Tensor& tokens, Tensor& targets) {
   gather_windows(*data_, starts_, seq_len_, tokens, targets);
 }
 
-std::vector<int64_t> eval_window_starts(int64_t n_tokens, int seq_len, int max_windows) {
+std::vector<int64_t> eval_window_starts(int64_t n_tokens, int seq_len, int64_t max_windows) {
   BF_CHECK(seq_len >= 1, "eval_window_starts: seq_len ", seq_len, ", expected >= 1");
   BF_CHECK(max_windows >= 0, "eval_window_starts: max_windows ", max_windows, ", expected >= 0 (0: no limit)");
   BF_CHECK(n_tokens >= static_cast<int64_t>(seq_len) + 1, "eval_window_starts: ", n_tokens,
@@ -57,8 +57,8 @@ std::vector<int64_t> eval_window_starts(int64_t n_tokens, int seq_len, int max_w
   const int64_t count = (max_windows == 0 || max_windows >= slots) ? slots : max_windows;
   std::vector<int64_t> starts(static_cast<size_t>(count));
   for (int64_t k = 0; k < count; ++k) {
-    // k * slots fits easily: slots <= n_tokens and count <= INT32_MAX when limited.
-    const int64_t slot = count == slots ? k : k * slots / count;
+    // k * slots < count * slots <= slots^2: exact in 128 bits whatever the sizes.
+    const int64_t slot = count == slots ? k : static_cast<int64_t>(static_cast<__int128>(k) * slots / count);
     starts[static_cast<size_t>(k)] = slot * seq_len;
   }
   return starts;

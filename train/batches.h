@@ -46,7 +46,7 @@ class BatchSampler {
 // them, predicting every token but the first and the last (n_tokens - 1) % seq_len; otherwise
 // max_windows of the W slots are taken evenly spaced (slot floor(k * W / max_windows)), first slot 0.
 // Ascending. bf::Error when n_tokens < seq_len + 1, seq_len < 1 or max_windows < 0.
-std::vector<int64_t> eval_window_starts(int64_t n_tokens, int seq_len, int max_windows);
+std::vector<int64_t> eval_window_starts(int64_t n_tokens, int seq_len, int64_t max_windows);
 
 // Fills tokens and targets, i32 CPU [starts.size(), seq_len], with the windows at `starts` (same
 // reuse rule as BatchSampler::next). bf::Error naming the file when a window runs past its end.

@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "train/atomic_file.h"
+#include "train/checkpoint_validation.h"
+#include "train/memory_estimate.h"
 #include "train/provenance.h"
 #include "train/safetensors.h"
 
@@ -12,13 +15,6 @@ std::string state_to_string(const Rng::State& s) {
   std::ostringstream out;
   for (size_t i = 0; i < s.size(); ++i) out << (i ? " " : "") << s[i];
   return out.str();
-}
-
-Rng::State state_from_string(const std::string& text, const std::string& path) {
-  Rng::State s{};
-  std::istringstream in(text);
-  for (auto& word : s) BF_CHECK(static_cast<bool>(in >> word), path, ": metadata sampler_state \"", text, "\" is not 4 integers");
-  return s;
 }
 
 const std::string& metadata(const SafetensorsContents& c, const std::string& key, const std::string& path) {
@@ -33,20 +29,19 @@ CheckpointInfo info_from(const SafetensorsContents& c, const std::string& path) 
   CheckpointInfo info;
   // The strict reader: a hostile checkpoint's metadata may hold 1e999 or JSON nested 100,000 deep.
   info.config = parse_config_text(metadata(c, "config", path), path + " (metadata config)");
-  try {
-    info.step = std::stoll(metadata(c, "step", path));
-  } catch (const std::exception&) {
-    fail(path, ": metadata \"step\" is not an integer");
-  }
-  BF_CHECK(info.step >= 0, path, ": metadata \"step\" is negative");
-  info.sampler_state = state_from_string(metadata(c, "sampler_state", path), path);
+  info.step = parse_checkpoint_step(metadata(c, "step", path), path);
+  info.sampler_state = parse_sampler_state(metadata(c, "sampler_state", path), path);
+  if (auto it = c.metadata.find("val_data"); it != c.metadata.end()) info.val_data = it->second;
+  // The tensors against the config, before anything is built from it (checkpoint_validation.h).
+  check_tensor_table(c, info.config, path);
+  check_finite_parameters(c, path);
   return info;
 }
 
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Config& config, const Gpt& model, const Optimizer* optimizer,
-                     int64_t step, const Rng::State& sampler_state) {
+                     int64_t step, const Rng::State& sampler_state, const std::string& val_data) {
   std::vector<NamedTensor> tensors;
   for (const Parameter& p : model.parameters().all()) tensors.push_back({p.name, p.value});
   if (optimizer)
@@ -58,13 +53,19 @@ void save_checkpoint(const std::string& path, const Config& config, const Gpt& m
                                              {"dtype", std::string(dtype_name(model.dtype()))},
                                              {"bareformer_version", build_version()},
                                              {"bareformer_commit", build_commit()}};
+  if (!val_data.empty()) meta["val_data"] = val_data;
   save_safetensors(path, tensors, meta);
 }
 
-CheckpointInfo read_checkpoint_info(const std::string& path) { return info_from(load_safetensors(path), path); }
+// A checkpoint is read whole into memory: no larger than the memory limit.
+static SafetensorsContents read_checkpoint_file(const std::string& path) {
+  return decode_safetensors(read_whole_file(path, static_cast<uint64_t>(memory_limit().bytes)), path);
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) { return info_from(read_checkpoint_file(path), path); }
 
 CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* optimizer) {
-  SafetensorsContents c = load_safetensors(path);
+  SafetensorsContents c = read_checkpoint_file(path);
   CheckpointInfo info = info_from(c, path);
   std::vector<std::pair<std::string, Tensor>> by_name;
   for (auto& t : c.tensors) by_name.push_back({t.name, t.tensor});
@@ -98,7 +99,15 @@ CheckpointInfo load_checkpoint(const std::string& path, Gpt& model, Optimizer* o
     BF_CHECK(name.rfind("optim.", 0) == 0 || model.parameters().find(name) != nullptr, path, ": tensor \"", name,
              "\" is not a parameter of this model (the checkpoint is of preset \"", info.config.model.preset,
              "\", the model is \"", model.config().preset, "\")");
-  if (optimizer) optimizer->load_state(by_name, info.step);
+  if (optimizer) {
+    try {
+      optimizer->load_state(by_name, info.step);
+    } catch (const Error& e) {  // "checkpoint: optimiser state ... is missing": name the file
+      std::string message = e.what();
+      if (message.rfind("checkpoint: ", 0) == 0) message = message.substr(12);
+      fail(path, ": ", message);
+    }
+  }
   return info;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include "core/closest_match.h"
 #include "core/error.h"
+#include "train/atomic_file.h"
 
 namespace bf {
 namespace {
@@ -74,6 +77,22 @@ Field number(std::string path, Ref ref, double lo, double hi, std::string doc) {
             if (!v.is_number()) wrong(path, "a number", v);
             const double d = v.get<double>();
             if (!std::isfinite(d) || d < lo || d > hi) wrong(path, "a " + type, v);
+            ref(c) = d;
+          },
+          [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
+}
+
+// A number in [lo, hi): for the moment coefficients, where hi = 1 would stop the average from moving.
+template <class Ref>
+Field number_below(std::string path, Ref ref, double lo, double hi, std::string doc) {
+  std::ostringstream range;
+  range << "number in [" << lo << ", " << hi << ")";
+  const std::string type = range.str();
+  return {path, type, doc,
+          [=](Config& c, const json& v) {
+            if (!v.is_number()) wrong(path, "a number", v);
+            const double d = v.get<double>();
+            if (!std::isfinite(d) || d < lo || d >= hi) wrong(path, "a " + type, v);
             ref(c) = d;
           },
           [=](const Config& c) { return json(ref(const_cast<Config&>(c))); }};
@@ -195,11 +214,11 @@ std::vector<Field> build_schema() {
   f.push_back(choice("optim.name", REF(optim.name),
                      std::vector<std::pair<std::string, std::string>>{{"adamw", "adamw"}, {"sgd", "sgd"}}, "Optimiser"));
   f.push_back(number("optim.lr", REF(optim.lr), 0, 100, "Peak learning rate"));
-  f.push_back(number("optim.beta1", REF(optim.beta1), 0, 0.999999, "AdamW beta1"));
-  f.push_back(number("optim.beta2", REF(optim.beta2), 0, 0.99999999, "AdamW beta2"));
+  f.push_back(number_below("optim.beta1", REF(optim.beta1), 0, 1, "AdamW beta1"));
+  f.push_back(number_below("optim.beta2", REF(optim.beta2), 0, 1, "AdamW beta2"));
   f.push_back(number("optim.eps", REF(optim.eps), 0, 1, "AdamW epsilon"));
   f.push_back(number("optim.weight_decay", REF(optim.weight_decay), 0, 10, "Decoupled weight decay (matrices and embeddings only)"));
-  f.push_back(number("optim.momentum", REF(optim.momentum), 0, 0.999999, "SGD momentum"));
+  f.push_back(number_below("optim.momentum", REF(optim.momentum), 0, 1, "SGD momentum"));
   f.push_back(number("optim.grad_clip", REF(optim.grad_clip), 0, 1e6, "Clip the global gradient norm to this (0: off)"));
   // schedule
   f.push_back(number("schedule.warmup_fraction", REF(schedule.warmup_fraction), 0, 1, "Linear warm-up length as a fraction of run.steps"));
@@ -220,6 +239,8 @@ std::vector<Field> build_schema() {
   f.push_back(integer("run.threads", REF(run.threads), 0, 1024, "CPU threads (0: all cores)"));
   f.push_back(text("run.out_dir", REF(run.out_dir), "Where metrics.jsonl, config.json and checkpoints go"));
   f.push_back(boolean("run.skip_nonfinite_steps", REF(run.skip_nonfinite_steps), "Skip a step whose loss or gradient is not finite instead of stopping"));
+  f.push_back(number("run.max_skipped_fraction", REF(run.max_skipped_fraction), 0, 1,
+                     "With run.skip_nonfinite_steps: stop with an error (the run diverged) once more than this fraction of run.steps were skipped"));
   f.push_back(integer("run.diag_every", REF(run.diag_every), 0, 1000000000,
                       "Signal-propagation diagnostics cadence in steps, a \"diag\" event in metrics.jsonl (0: off)"));
   return f;
@@ -350,6 +371,17 @@ std::string parse_json_text(const std::string& text, const std::string& source, 
   return "";
 }
 
+// --set "PATH=VALUE" for messages, cut short: a --set value may be megabytes long.
+std::string quote_override(const std::string& assignment) {
+  std::string quoted = assignment;
+  if (quoted.size() > 100) {
+    size_t cut = 97;
+    while (cut > 0 && (static_cast<unsigned char>(quoted[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    quoted = quoted.substr(0, cut) + "...";
+  }
+  return "--set \"" + quoted + "\"";
+}
+
 // "; JSON has no NaN or Infinity ..." when the parse error at 1-based byte `byte` is inside such a word.
 std::string literal_hint(const std::string& text, size_t byte) {
   if (text.empty()) return "";
@@ -367,26 +399,40 @@ std::string literal_hint(const std::string& text, size_t byte) {
 
 }  // namespace
 
-Config parse_config(const json& doc, const std::string& source) {
+namespace {
+
+// Where the value of a field came from: the --set assignment whose path is the field or a section above
+// it (the last such, as the last one wins), else the config file.
+std::string source_of(const std::string& field_path, const std::string& file_source,
+                      const std::vector<std::string>& overrides) {
+  for (auto it = overrides.rbegin(); it != overrides.rend(); ++it) {
+    const std::string path = it->substr(0, it->find('='));
+    if (field_path == path || field_path.rfind(path + ".", 0) == 0) return quote_override(*it);
+  }
+  return file_source;
+}
+
+Config parse_config_from(const json& doc, const std::string& source, const std::vector<std::string>& overrides) {
   BF_CHECK(doc.is_object(), source, ": the config must be a JSON object with sections model, data, optim, schedule, run");
   std::vector<std::pair<const Field*, const json*>> present;
   collect(doc, "", source, present);
 
   Config config;
+  auto set = [&](const Field* field, const json& value) {
+    try {
+      field->set(config, value);
+    } catch (const Error& e) {
+      fail(source_of(field->path, source, overrides), ": ", e.what());
+    }
+  };
   // The preset first: it sets every model.block default that the explicit keys then override.
   for (const auto& [field, value] : present)
     if (field->path == "model.preset") {
-      field->set(config, *value);
+      set(field, *value);
       config.model.block = preset_block_spec(config.model.preset);
     }
-  for (const auto& [field, value] : present) {
-    if (field->path == "model.preset") continue;
-    try {
-      field->set(config, *value);
-    } catch (const Error& e) {
-      fail(source, ": ", e.what());
-    }
-  }
+  for (const auto& [field, value] : present)
+    if (field->path != "model.preset") set(field, *value);
   // Cross-field checks.
   try {
     validate(config.model);
@@ -402,6 +448,10 @@ Config parse_config(const json& doc, const std::string& source) {
   return config;
 }
 
+}  // namespace
+
+Config parse_config(const json& doc, const std::string& source) { return parse_config_from(doc, source, {}); }
+
 void apply_override(json& doc, const std::string& assignment) {
   // A --set value that is not UTF-8 would be stored as a JSON string that cannot be written back out
   // (json::dump throws json::type_error on it, which escaped as an uncaught exception when an error
@@ -413,14 +463,7 @@ void apply_override(json& doc, const std::string& assignment) {
     const std::string shown = json(assignment).dump(-1, ' ', false, json::error_handler_t::replace);
     fail("--set ", shown, ": not valid UTF-8");
   }
-  // Messages quote the assignment, cut short: a --set value may be megabytes long.
-  std::string quoted = assignment;
-  if (quoted.size() > 100) {
-    size_t cut = 97;
-    while (cut > 0 && (static_cast<unsigned char>(quoted[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
-    quoted = quoted.substr(0, cut) + "...";
-  }
-  quoted = "--set \"" + quoted + "\"";
+  const std::string quoted = quote_override(assignment);
   const size_t eq = assignment.find('=');
   BF_CHECK(eq != std::string::npos && eq > 0, quoted, ": expected PATH=VALUE, e.g. model.block.b_FF=0.2");
   const std::string path = assignment.substr(0, eq), text_value = assignment.substr(eq + 1);
@@ -453,8 +496,11 @@ Config parse_config_text(const std::string& text, const std::string& source) {
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   BF_CHECK(!std::filesystem::is_directory(path), path, ": is a directory, not a config file");
+  // A device or FIFO (/dev/zero) would be read without end, or block: refused before it is opened.
+  const std::string kind = non_regular_file_kind(path);
+  BF_CHECK(kind.empty(), path, ": not a regular file (", kind, "), not a config file");
   std::ifstream in(path, std::ios::binary);
-  BF_CHECK(in.good(), path, ": cannot open the config file");
+  BF_CHECK(in.good(), path, ": cannot open the config file (", std::strerror(errno), ")");
   std::ostringstream text;
   text << in.rdbuf();
   BF_CHECK(!in.bad(), path, ": cannot read the config file");
@@ -462,7 +508,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   const std::string not_json = parse_json_text(text.str(), path, doc);
   BF_CHECK(not_json.empty(), path, ": not valid JSON (", not_json, ")");
   for (const std::string& o : overrides) apply_override(doc, o);
-  return parse_config(doc, path);
+  return parse_config_from(doc, path, overrides);
 }
 
 json to_json(const Config& config) {

@@ -46,6 +46,7 @@ struct RunConfig {
   int threads = 0;           // 0: all cores
   std::string out_dir = "runs/default";
   bool skip_nonfinite_steps = false;
+  double max_skipped_fraction = 0.1;  // of run.steps; more skips stop the run (it diverged)
   int diag_every = 0;        // 0: no diagnostics (nn/diagnostics.h)
 };
 

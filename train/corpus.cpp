@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "train/atomic_file.h"
+#include "train/escaped_name.h"
 #include "train/token_file.h"
 #include "train/tokenizer.h"
 
@@ -175,12 +176,14 @@ std::string PrepareReport::summary() const {
   if (split_inside_file) out << "\n        (a single file: split inside it, its last bytes are validation)";
   if (n_skipped_binary > 0) out << "\nskipped " << n_skipped_binary << " binary-looking file(s)";
   if (n_skipped_over_limit > 0) out << "\nleft out " << n_skipped_over_limit << " file(s) beyond the byte limit";
+  if (n_escaped_names > 0)
+    out << "\n" << n_escaped_names << " file name(s) are not valid UTF-8; corpus.json shows their bytes as \\xNN";
   out << "\n";
   return out.str();
 }
 
 std::string PrepareReport::warning() const {
-  const double share = double(val_tokens) / double(std::max<int64_t>(1, train_tokens + val_tokens));
+  const double share = double(val_bytes) / double(std::max<int64_t>(1, train_bytes + val_bytes));  // of the text
   if (split_inside_file || (share <= 2 * val_fraction && share >= val_fraction / 2)) return "";
   std::ostringstream out;
   out << std::setprecision(3) << "warning: validation is " << 100 * share << "% of the bytes, not the "
@@ -329,29 +332,32 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
     val_tokens = concat_files(val_files);
   }
 
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) fail("prepare: cannot create the output folder '", opts.out_dir, "': ", ec.message());
   // The tokenizer learns from the training split only; validation text is never seen before evaluation.
   const Tokenizer tokenizer = Tokenizer::train(
       opts.tokenizer, opts.vocab_size,
       std::string_view(reinterpret_cast<const char*>(train_tokens.data()), train_tokens.size()));
-  write_file_atomically((out_dir / kTokenizerFileName).string(), tokenizer.to_json());
   report.tokenizer_description = tokenizer.describe();
   report.train_bytes = static_cast<int64_t>(train_tokens.size());
   report.val_bytes = static_cast<int64_t>(val_tokens.size());
-  report.train_tokens = tokenizer.write_token_file((out_dir / "train.bin").string(), train_tokens);
-  report.val_tokens = tokenizer.write_token_file((out_dir / "val.bin").string(), val_tokens);
+  const std::string train_file = tokenizer.token_file_bytes(train_tokens, report.train_tokens);
+  const std::string val_file = tokenizer.token_file_bytes(val_tokens, report.val_tokens);
 
   report.val_fraction = opts.val_fraction;
   report.n_files_train = static_cast<int64_t>(train_files.size());
   report.n_files_val = static_cast<int64_t>(val_files.size());
 
-  auto file_list = [](const std::vector<const Loaded*>& list) {
+  // Names that are not UTF-8 cannot go into JSON as they are: stored with \xNN escapes (escaped_name.h).
+  auto file_list = [&](const std::vector<const Loaded*>& list) {
     nlohmann::json out = nlohmann::json::array();
-    for (const Loaded* f : list) out.push_back({{"path", f->path}, {"bytes", f->bytes.size()}});
+    for (const Loaded* f : list) {
+      const bool valid = is_valid_utf8(f->path);
+      report.n_escaped_names += valid ? 0 : 1;
+      out.push_back({{"path", valid ? f->path : escape_invalid_utf8(f->path)}, {"bytes", f->bytes.size()}});
+    }
     return out;
   };
+  for (std::string& root : roots) root = escape_invalid_utf8(root);
+  report.source_description = escape_invalid_utf8(report.source_description);
   nlohmann::json meta = {
       {"format", "bareformer corpus 1"},
       {"tokenizer", report.tokenizer_description},
@@ -376,7 +382,17 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       {"val", {{"file", "val.bin"}, {"files", report.n_files_val}, {"tokens", report.val_tokens},
                {"bytes", report.val_bytes}, {"sources", file_list(val_files)}}},
   };
-  write_file_atomically((out_dir / "corpus.json").string(), meta.dump(2) + "\n");
+  meta["escaped_names"] = report.n_escaped_names;
+
+  // The four files as one set: all encoded first, then written so that a failure leaves none of them
+  // changed, and corpus.json (the index) is never beside a tokenizer or token files it does not describe.
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) fail("prepare: cannot create the output folder '", opts.out_dir, "': ", ec.message());
+  write_files_atomically({{(out_dir / kTokenizerFileName).string(), tokenizer.to_json()},
+                          {(out_dir / "train.bin").string(), train_file},
+                          {(out_dir / "val.bin").string(), val_file},
+                          {(out_dir / "corpus.json").string(), meta.dump(2) + "\n"}});
   return report;
 }
 

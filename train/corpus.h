@@ -35,7 +35,9 @@
 //
 // Output, in out_dir (created if needed): tokenizer.json (docs/tokenizer.md), train.bin and val.bin
 // (token files, see train/token_file.h) and corpus.json (where the text came from, options, every file
-// of each split with its size, token and byte counts). Each is written atomically.
+// of each split with its size, token and byte counts; a file name that is not valid UTF-8 is stored with
+// \xNN escapes, train/escaped_name.h). They are written as one set (write_files_atomically): a failure
+// changes none of them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -72,6 +74,7 @@ struct PrepareReport {
   int64_t train_bytes = 0;          // text bytes of each split (equal to the tokens for byte-level)
   int64_t val_bytes = 0;
   double val_fraction = 0.1;        // as asked
+  int64_t n_escaped_names = 0;      // file names that are not UTF-8, stored escaped in corpus.json
 
   std::string summary() const;  // a few human-readable lines, each ending in a newline
   // A line when whole-file holding-out made the validation share more than 2x off val_fraction (either

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "core/error.h"
@@ -16,13 +17,19 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_up_to) : path_(path
     std::ifstream in(path);
     std::ostringstream kept;
     std::string line;
-    while (std::getline(in, line)) {
+    for (int64_t number = 1; std::getline(in, line); ++number) {
       auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (event.is_discarded()) continue;  // a line cut short by a crash
-      // A line that is not a step-numbered event (hand-edited, damaged) is dropped rather than trusted.
-      if (!event.is_object() || !event.contains("step") || !event["step"].is_number_integer() ||
-          event["step"].get<int64_t>() > keep_up_to)
+      // A line that is not a step-numbered event (cut short by a crash, hand-edited, damaged) is dropped
+      // rather than trusted, and said so: the file is the run's record.
+      const bool step_event = !event.is_discarded() && event.is_object() && event.contains("step") &&
+                              event["step"].is_number_integer();
+      if (!step_event) {
+        std::cerr << "warning: " << path << ": line " << number
+                  << (event.is_discarded() || !event.is_object() ? " is not a JSON event" : " has no integer step")
+                  << "; dropped on resume\n";
         continue;
+      }
+      if (event["step"].get<int64_t>() > keep_up_to) continue;  // written after the checkpoint: redone now
       kept << line << '\n';
       if (event.contains("event") && event["event"].is_string()) ++kept_events_[event["event"].get<std::string>()];
       if (event.contains("elapsed_s") && event["elapsed_s"].is_number())

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "train/checkpoint.h"
+#include "train/run_lock.h"
 
 namespace bf {
 
@@ -21,6 +22,9 @@ ResumePlan plan_resume(const ResumeRequest& request) {
     plan.config = load_config(request.config_file, request.overrides);
     run_dir = plan.config.run.out_dir;
   }
+  // A run another process is training now: say so first (its checkpoint may not exist yet, or be about to
+  // change). The probe is released at once; train() takes the lock for the run itself.
+  if (std::filesystem::is_directory(run_dir)) RunLock probe(run_dir);
   const std::string ckpt = run_dir + "/checkpoint.safetensors";
   BF_CHECK(std::filesystem::exists(ckpt), "--resume: there is no checkpoint at ", ckpt, " to resume from");
   const Config saved = read_checkpoint_info(ckpt).config;

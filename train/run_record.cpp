@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -81,9 +82,13 @@ RunRecord read_run(const std::string& dir) {
   double tps_sum = 0;
   long long final_eval_step = -1;
   std::string line;
-  while (std::getline(in, line)) {
+  int64_t first_bad_line = 0;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
     auto e = nlohmann::json::parse(line, nullptr, false);
-    if (e.is_discarded() || !e.is_object()) continue;  // a line cut short by a crash
+    if (e.is_discarded() || !e.is_object()) {  // cut short by a crash, or damaged: counted and reported
+      if (run.skipped_lines++ == 0) first_bad_line = number;
+      continue;
+    }
     try {  // json::value throws type_error for a field of the wrong type (a hand-edited line): skipped
       const std::string kind = e.value("event", "");
       if (kind == "start") {
@@ -114,6 +119,7 @@ RunRecord read_run(const std::string& dir) {
         run.whole_split_windows = e.value("windows", 0LL), run.whole_split_tokens = e.value("tokens", 0LL);
       }
     } catch (const nlohmann::json::exception&) {
+      if (run.skipped_lines++ == 0) first_bad_line = number;
       continue;
     }
   }
@@ -121,6 +127,9 @@ RunRecord read_run(const std::string& dir) {
     run.whole_split_val_loss = run.whole_split_val_bpb = NAN;
     run.whole_split_windows = run.whole_split_tokens = 0;
   }
+  if (run.skipped_lines > 0)
+    std::cerr << "warning: " << dir << "/metrics.jsonl: line " << first_bad_line << " is not a JSON event; skipped ("
+              << run.skipped_lines << (run.skipped_lines == 1 ? " such line)\n" : " such lines)\n");
   if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());
   return run;
 }

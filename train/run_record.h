@@ -28,6 +28,7 @@ struct RunRecord {
   std::vector<double> eval_step, val_loss, val_bpb;             // one entry per "eval" event
   std::vector<DiagSnapshot> diagnostics;                      // one entry per "diag" event
   double mean_tokens_per_s = 0;
+  long long skipped_lines = 0;  // lines of metrics.jsonl that were not well-formed events (reported on stderr)
   bool finished = false;  // an "end" event after the last "start": not running, not killed mid-way
   int64_t planned_steps = 0;    // config.json run.steps (0 when unknown)
   int64_t tokens_per_step = 0;  // config.json data.batch_size x data.seq_len (0 when unknown)
@@ -50,7 +51,7 @@ struct RunRecord {
 };
 
 // bf::Error naming the file when metrics.jsonl is missing; lines that are not well-formed events (cut short
-// by a crash, hand-edited) are skipped.
+// by a crash, hand-edited) are skipped, counted in skipped_lines, and reported by a warning on stderr.
 RunRecord read_run(const std::string& dir);
 DiagSnapshot diag_snapshot_from_event(const nlohmann::json& event);  // a "diag" event's object
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/storage.h"
 #include "train/atomic_file.h"
 
 namespace bf {
@@ -264,9 +265,15 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::stri
           furthest->end, ")");
     if (!furthest || entry.end > furthest->end) furthest = &entry;
   }
+  // Bytes after the last tensor belong to nothing: a file cut and pasted together, or a writer's bug.
+  const uint64_t used = furthest ? furthest->end : 0;
+  if (used < data_size)
+    bad(source, data_size - used, " bytes after the last tensor (file bytes ", data_start + used, " to ",
+        data_start + data_size, ")");
 
   contents.tensors.reserve(entries.size());
   for (const Entry& entry : entries) {
+    AllocationContext context("tensor '" + entry.name + "' of " + source);
     Tensor t = Tensor::empty(entry.shape, entry.dtype, Device::cpu);
     if (t.nbytes() > 0) std::memcpy(t.raw_data(), bytes.data() + data_start + entry.begin, t.nbytes());
     contents.tensors.push_back({entry.name, std::move(t)});

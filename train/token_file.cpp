@@ -42,28 +42,32 @@ std::string header_bytes(int vocab_size, uint64_t count, int bytes_per_token) {
   return out;
 }
 
+// `name` is what messages call the file ("write_token_file 'PATH'", "encode_token_file").
 template <class T>
-void write_tokens(const std::string& path, int vocab_size, const std::vector<T>& tokens) {
-  BF_CHECK(vocab_size >= 1 && vocab_size <= 65536, "write_token_file '", path, "': vocab_size ", vocab_size,
-           ", expected 1..65536");
+std::string encode_tokens(const std::string& name, int vocab_size, const std::vector<T>& tokens) {
+  BF_CHECK(vocab_size >= 1 && vocab_size <= 65536, name, ": vocab_size ", vocab_size, ", expected 1..65536");
   const int bytes_per_token = vocab_size <= 256 ? 1 : 2;
   std::string bytes = header_bytes(vocab_size, tokens.size(), bytes_per_token);
   bytes.reserve(bytes.size() + tokens.size() * bytes_per_token);
   if constexpr (sizeof(T) == 1) {
     if (vocab_size == 256) {  // every byte is a valid id: copy as is
       bytes.append(reinterpret_cast<const char*>(tokens.data()), tokens.size());
-      write_file_atomically(path, bytes);
-      return;
+      return bytes;
     }
   }
   for (size_t i = 0; i < tokens.size(); ++i) {
     const uint32_t id = tokens[i];
-    BF_CHECK(id < static_cast<uint32_t>(vocab_size), "write_token_file '", path, "': token ", i, " has id ", id,
-             ", expected < vocab_size ", vocab_size);
+    BF_CHECK(id < static_cast<uint32_t>(vocab_size), name, ": token ", i, " has id ", id, ", expected < vocab_size ",
+             vocab_size);
     bytes.push_back(static_cast<char>(id & 0xFF));
     if (bytes_per_token == 2) bytes.push_back(static_cast<char>(id >> 8));
   }
-  write_file_atomically(path, bytes);
+  return bytes;
+}
+
+template <class T>
+void write_tokens(const std::string& path, int vocab_size, const std::vector<T>& tokens) {
+  write_file_atomically(path, encode_tokens("write_token_file '" + path + "'", vocab_size, tokens));
 }
 
 // The header fields of a token file, validated against the file's size.
@@ -137,6 +141,9 @@ void check_ids(const std::vector<uint8_t>& payload, const TokenFileHeader& h, co
 
 TokenFile TokenFile::load(const std::string& path) {
   const std::string where = "token file '" + path + "'";
+  // A device or FIFO (train.bin -> /dev/zero) has no size to check and may never end: refused first.
+  const std::string kind = non_regular_file_kind(path);
+  if (!kind.empty()) fail(where, ": not a regular file (", kind, ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(where, ": cannot open for reading: ", std::strerror(errno));
   std::error_code ec;
@@ -217,6 +224,14 @@ std::vector<int32_t> TokenFile::to_vector() const {
   std::vector<int32_t> out(static_cast<size_t>(count_));
   if (count_ > 0) copy_tokens(0, count_, out.data());
   return out;
+}
+
+std::string encode_token_file(int vocab_size, const std::vector<uint8_t>& tokens) {
+  return encode_tokens("encode_token_file", vocab_size, tokens);
+}
+
+std::string encode_token_file(int vocab_size, const std::vector<uint16_t>& tokens) {
+  return encode_tokens("encode_token_file", vocab_size, tokens);
 }
 
 void write_token_file(const std::string& path, int vocab_size, const std::vector<uint8_t>& tokens) {

@@ -118,6 +118,17 @@ int64_t Tokenizer::write_token_file(const std::string& path, const std::vector<u
   return static_cast<int64_t>(tokens.size());
 }
 
+std::string Tokenizer::token_file_bytes(const std::vector<uint8_t>& text, int64_t& tokens) const {
+  if (kind_ == Kind::bytes) {
+    tokens = static_cast<int64_t>(text.size());
+    return encode_token_file(kBpeByteTokens, text);
+  }
+  const std::vector<uint16_t> ids =
+      encoder_->encode(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+  tokens = static_cast<int64_t>(ids.size());
+  return encode_token_file(vocab_size(), ids);
+}
+
 std::string Tokenizer::to_json() const {
   // Written by hand rather than by nlohmann's dump(2), so that a merge or a token takes one line.
   std::ostringstream out;

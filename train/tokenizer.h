@@ -60,6 +60,9 @@ class Tokenizer {
   // Tokenises `text` and writes it as a token file (1 byte per token for bytes, 2 for BPE); returns the
   // token count.
   int64_t write_token_file(const std::string& path, const std::vector<uint8_t>& text) const;
+  // The bytes write_token_file writes, for writing several files as one set (train/atomic_file.h);
+  // `tokens` receives the number of tokens.
+  std::string token_file_bytes(const std::vector<uint8_t>& text, int64_t& tokens) const;
 
  private:
   Kind kind_ = Kind::bytes;

@@ -16,11 +16,14 @@
 #include "train/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_validation.h"
 #include "train/config_diff.h"
+#include "train/memory_estimate.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
-#include "train/tokenizer.h"
 #include "train/provenance.h"
+#include "train/run_lock.h"
+#include "train/tokenizer.h"
 
 namespace bf {
 namespace {
@@ -39,6 +42,18 @@ std::string format_duration(double seconds) {
 // The sampler draws from its own stream, derived from the run seed (initialisation uses the seed itself).
 uint64_t sampler_seed(uint64_t run_seed) { return run_seed ^ 0x5bd1e9955bd1e995ULL; }
 
+// run.skip_nonfinite_steps: a run that has skipped more than run.max_skipped_fraction of run.steps
+// has diverged. It stops as soon as that is certain, leaving its last checkpoint as it was.
+void check_skipped_fraction(const Config& config, int64_t skipped, int64_t step, const std::string& ckpt) {
+  const double allowed = config.run.max_skipped_fraction * config.run.steps;
+  if (static_cast<double>(skipped) <= allowed) return;
+  char fraction[32];
+  std::snprintf(fraction, sizeof fraction, "%g", config.run.max_skipped_fraction);
+  fail("step ", step, ": ", skipped, " of the run's ", config.run.steps,
+       " steps skipped (a non-finite loss or gradient), more than run.max_skipped_fraction = ", fraction,
+       " allows; the run diverged, stopping (the last checkpoint, ", ckpt, ", is untouched)");
+}
+
 }  // namespace
 
 nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostics>& layers) {
@@ -56,7 +71,11 @@ std::string checkpoint_path(const Config& config) { return config.run.out_dir + 
 EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::vector<int32_t>& token_text_bytes,
                           int batch, int seq_len, int max_batches) {
   NoGradGuard no_grad;
-  const std::vector<int64_t> starts = eval_window_starts(data.size(), seq_len, max_batches * batch);
+  AllocationContext context("evaluation on " + data.path());
+  BF_CHECK(data.size() >= int64_t{seq_len} + 1, data.path(), ": ", data.size(),
+           " tokens, too few for one validation window (data.seq_len ", seq_len, " needs ", int64_t{seq_len} + 1, ")");
+  // In 64 bits: run.eval_batches x data.batch_size reaches 6.5e10 within the config's ranges.
+  const std::vector<int64_t> starts = eval_window_starts(data.size(), seq_len, int64_t{max_batches} * batch);
   double total = 0;
   int64_t windows = 0;
   EvalResult result;
@@ -90,11 +109,13 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   (void)device_memory(device);  // cuda without a device: the error (and its reason) before anything is written
   configure_cpu_threads(config.run.threads);
   const std::string ckpt = checkpoint_path(config);
+  check_memory(config, MemoryUse::train, "run.out_dir " + config.run.out_dir);  // before anything is written
 
   // Never overwrite a run's saved work by accident.
   std::error_code ec;
   std::filesystem::create_directories(config.run.out_dir, ec);
   BF_CHECK(!ec, config.run.out_dir, ": cannot create run.out_dir (", ec.message(), ")");
+  const RunLock lock(config.run.out_dir);  // one process per run folder, until this function returns
   const bool has_checkpoint = std::filesystem::exists(ckpt);
   BF_CHECK(options.resume || !has_checkpoint, config.run.out_dir, " already holds a run (", ckpt,
            "); pass --resume to continue it, or choose another run.out_dir");
@@ -110,7 +131,11 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   // model.vocab_size against the folder's tokenizer, and the token files against it (every id < model.vocab_size).
   const Tokenizer tokenizer = Tokenizer::load_folder(config.data.dir);
   check_data_vocabulary(config.data.dir, tokenizer, config.model.vocab_size, {&train_data, &val_data});
+  BF_CHECK(val_data.vocab_size() == train_data.vocab_size(), val_data.path(), ": token vocabulary ",
+           val_data.vocab_size(), " differs from train.bin's ", train_data.vocab_size(), " (", train_data.path(),
+           "); both splits must come from one tokenizer");
   keep_run_tokenizer(config.run.out_dir, tokenizer, config.data.dir, options.resume);
+  const std::string val_fingerprint = token_file_fingerprint(val_data);  // saved with each checkpoint
 
   Gpt model(config.model, config.run.seed, config.model.dtype, device);
   Optimizer optimizer(config.optim, model.parameters());
@@ -133,6 +158,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   write_file_atomically(config.run.out_dir + "/config.json", to_json(config).dump(2) + "\n");
   MetricsLog metrics(config.run.out_dir + "/metrics.jsonl", options.resume ? start_step : -1);
 
+  summary.total_steps = config.run.steps;
   summary.parameters = model.parameters().count();
   summary.skipped_steps = metrics.kept_events("skip");
   nlohmann::json start = {{"event", "start"}, {"step", start_step}, {"params", summary.parameters}, {"resumed", options.resume},
@@ -153,7 +179,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   auto window_start = Clock::now();
   double window_loss = 0;
   int window_steps = 0;
-  auto save = [&](int64_t step) { save_checkpoint(ckpt, config, model, &optimizer, step, sampler.state()); };
+  auto save = [&](int64_t step) { save_checkpoint(ckpt, config, model, &optimizer, step, sampler.state(), val_fingerprint); };
   auto run_eval = [&](int64_t step) {
     const EvalResult eval = evaluate_split(model, val_data, tokenizer.token_text_bytes(), config.data.batch_size,
                                            config.data.seq_len, config.run.eval_batches);
@@ -168,8 +194,17 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     log << line << std::flush;
   };
 
+  auto eval_and_save = [&](int64_t done) {
+    const bool last = done == config.run.steps;
+    const bool eval_now = last || (config.run.eval_every > 0 && done % config.run.eval_every == 0);
+    if (eval_now) run_eval(done);
+    const bool ckpt_now = last || (config.run.checkpoint_every > 0 ? done % config.run.checkpoint_every == 0 : eval_now);
+    if (ckpt_now) save(done);
+  };
+
   Tensor tokens, targets;
   for (int64_t step = start_step; step < config.run.steps; ++step) {
+    AllocationContext step_context("training step " + std::to_string(step + 1));
     const double lr = learning_rate(config.optim, config.schedule, config.run.steps, static_cast<int>(step));
     sampler.next(tokens, targets);
     model.parameters().zero_grad();
@@ -192,6 +227,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       ++summary.skipped_steps;
       metrics.write({{"event", "skip"}, {"step", step + 1}, {"reason", fault}});
       log << "step " << step + 1 << ": skipped, " << fault << "\n";
+      check_skipped_fraction(config, summary.skipped_steps, step + 1, ckpt);
+      eval_and_save(step + 1);  // a skipped step keeps the schedule: the last one still evaluates and saves
       continue;
     }
     if (diagnose_now) metrics.write(diagnostics_event(step + 1, compute_diagnostics(model, probe)));
@@ -218,11 +255,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       log << line << std::flush;
       window_loss = 0, window_steps = 0, window_start = Clock::now();
     }
-    const bool last = done == config.run.steps;
-    const bool eval_now = last || (config.run.eval_every > 0 && done % config.run.eval_every == 0);
-    if (eval_now) run_eval(done);
-    const bool ckpt_now = last || (config.run.checkpoint_every > 0 ? done % config.run.checkpoint_every == 0 : eval_now);
-    if (ckpt_now) save(done);
+    eval_and_save(done);
     if (show_progress) {
       const double per_step = seconds_since(run_start) / double(done - start_step);
       std::fprintf(stderr, "\r\033[Kstep %lld/%d  loss %.4f  ETA %s", static_cast<long long>(done), config.run.steps,

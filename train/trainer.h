@@ -30,12 +30,14 @@ struct TrainSummary {
   int64_t steps = 0;
   int64_t parameters = 0;
   bool already_finished = false;  // resumed at or past run.steps: nothing ran, nothing was written
-  // NaN when this process measured none (the CLI prints only measured values).
+  // NaN when this process measured none (no step ran, every step was skipped, or no evaluation ran in this
+  // process; the CLI prints only measured values).
   double final_train_loss = NAN;  // mean over the last log window
   double final_val_loss = NAN;
   double final_val_bpb = NAN;
   double tokens_per_s = NAN;      // over the steps this process ran
   int64_t skipped_steps = 0;   // over the whole run, resumes included
+  int64_t total_steps = 0;     // run.steps
   std::vector<double> step_losses;  // loss of every step this process ran (tests compare resumes bitwise)
 };
 
@@ -60,5 +62,10 @@ EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::ve
 double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches);
 
 std::string checkpoint_path(const Config& config);  // out_dir/checkpoint.safetensors
+
+// The line `bareformer train` ends with: the measured losses (a value that was not measured is said to
+// be so, never printed as a number), throughput, the skipped-step count when there were any, and the
+// checkpoint (train/train_summary.cpp).
+std::string summary_line(const TrainSummary& summary, const std::string& checkpoint);
 
 }  // namespace bf

@@ -23,6 +23,12 @@ namespace bf::test {
 struct ChildOptions {
   std::string output_path;     // stdout and stderr together go here ("" = /dev/null)
   long file_size_limit = -1;   // RLIMIT_FSIZE in bytes for the child (a full disk, as seen by write())
+  // With a file size limit, SIGXFSZ is ignored in the child unless this is false (then the program's own
+  // handling of the signal is what is tested).
+  bool ignore_sigxfsz = true;
+  // RLIMIT_AS in bytes for the child: a safety net for tests of unbounded reads. Not applied under
+  // AddressSanitizer, whose shadow memory reserves terabytes of address space.
+  long memory_limit = -1;
 };
 
 // Starts `bareformer args...`; returns its pid.
@@ -45,10 +51,16 @@ inline pid_t start_bareformer(const std::vector<std::string>& args, const ChildO
       // Writing past the limit raises SIGXFSZ, which would kill the child; ignored (inherited through
       // exec), write() instead returns short and then fails with EFBIG, as it fails with ENOSPC on a
       // full disk.
-      ::signal(SIGXFSZ, SIG_IGN);
+      if (options.ignore_sigxfsz) ::signal(SIGXFSZ, SIG_IGN);
       rlimit limit{static_cast<rlim_t>(options.file_size_limit), static_cast<rlim_t>(options.file_size_limit)};
       if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(121);
     }
+#if !defined(__SANITIZE_ADDRESS__)
+    if (options.memory_limit >= 0) {
+      rlimit limit{static_cast<rlim_t>(options.memory_limit), static_cast<rlim_t>(options.memory_limit)};
+      if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(122);
+    }
+#endif
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -77,6 +89,14 @@ inline ChildResult run_bareformer(const std::vector<std::string>& args, const st
   ChildResult r;
   r.status = wait_for(start_bareformer(args, options));
   r.output = read_bytes(scratch);
+  return r;
+}
+
+// The same with every option given (options.output_path is where the output goes).
+inline ChildResult run_bareformer(const std::vector<std::string>& args, const ChildOptions& options) {
+  ChildResult r;
+  r.status = wait_for(start_bareformer(args, options));
+  r.output = read_bytes(options.output_path);
   return r;
 }
 
