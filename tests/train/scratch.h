@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "train/token_file.h"
+
 namespace bf::test {
 
 // A fresh folder under the system temp dir, unique per process and per use ("bf_TAG_PID_N"), removed
@@ -54,6 +56,17 @@ inline std::string read_bytes(const std::filesystem::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// A tiny corpus of one repeated Python function, as DIR/data/train.bin (7,200 byte tokens) and
+// DIR/data/val.bin (its first 200): enough for runs of a few steps that train in well under a second.
+inline void write_tiny_corpus(const ScratchDir& dir) {
+  std::vector<uint8_t> text;
+  for (int i = 0; i < 300; ++i)
+    for (char c : std::string("def f(x):\n    return x\n")) text.push_back(static_cast<uint8_t>(c));
+  std::filesystem::create_directories(dir.path / "data");
+  bf::write_token_file(dir / "data/train.bin", 256, text);
+  bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
 }
 
 }  // namespace bf::test

@@ -27,12 +27,7 @@ namespace {
 
 // A tiny corpus and a 2-step config that trains in well under a second.
 void make_tiny_run(const ScratchDir& dir) {
-  std::vector<uint8_t> text;
-  for (int i = 0; i < 300; ++i)
-    for (char c : std::string("def f(x):\n    return x\n")) text.push_back(static_cast<uint8_t>(c));
-  fs::create_directories(dir.path / "data");
-  bf::write_token_file(dir / "data/train.bin", 256, text);
-  bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
+  bf::test::write_tiny_corpus(dir);
   write_bytes(dir / "tiny.json", R"({
   "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
   "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},

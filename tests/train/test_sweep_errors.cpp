@@ -36,12 +36,7 @@ void check_message(const ScratchDir& dir, const std::vector<std::string>& args, 
 
 TEST_CASE("errors: sweeps (bareformer sweep SWEEP.json)") {
   ScratchDir dir("sweep_errors");
-  std::vector<uint8_t> text;
-  for (int i = 0; i < 300; ++i)
-    for (char c : std::string("def f(x):\n    return x\n")) text.push_back(static_cast<uint8_t>(c));
-  fs::create_directories(dir.path / "data");
-  bf::write_token_file(dir / "data/train.bin", 256, text);
-  bf::write_token_file(dir / "data/val.bin", 256, std::vector<uint8_t>(text.begin(), text.begin() + 200));
+  bf::test::write_tiny_corpus(dir);
   bf::test::write_bytes(dir / "base.json", R"({"model": {"preset": "pre_ln", "n_layer": 1, "d_model": 16, "n_head": 2, "max_seq_len": 16},
       "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
       "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1}})");
