@@ -37,5 +37,5 @@ echo "The measured answer (tuned learning rates, several seeds, intervals and ve
 for preset in pre_ln sas_p; do
   echo
   echo "== sample from $preset (temperature 0.8, top-k 20)"
-  $bf sample runs/demo_$preset/checkpoint.safetensors --prompt "def " --tokens 200 --temperature 0.8 --top-k 20 --seed 1
+  $bf sample runs/demo_$preset/checkpoint.safetensors --prompt "def " --tokens 120 --temperature 0.8 --top-k 20 --seed 1
 done
