@@ -1,5 +1,5 @@
-// The models the step benchmarks time (bench_train_step, bench_op_profile): the sizes of issue 6 plus the
-// paper's headline model, a preset at that size (byte vocabulary), and one fixed random batch.
+// The models the step benchmarks time (bench_train_step, bench_op_profile): tiny, small and medium CPU sizes
+// plus the paper's headline model, a preset at that size (byte vocabulary), and one fixed random batch.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -67,16 +67,6 @@ inline std::string safetensors_file(const std::string& header, const std::string
   return out + header + data;
 }
 
-// A tiny corpus and config: 2 layers, d 16, 2 steps; `bareformer train DIR/tiny.json` trains in well
-// under a second.
-inline void make_run_files(const ScratchDir& dir) {
-  bf::test::write_tiny_corpus(dir);
-  write_bytes(dir / "tiny.json", R"({
-  "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
-  "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
-  "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
-})");
-}
 
 
 }  // namespace bf::test

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using bf::test::check_rows;
-using bf::test::make_run_files;
+using bf::test::make_tiny_run_files;
 using bf::test::Row;
 using bf::test::safetensors_file;
 using bf::test::ScratchDir;
@@ -113,7 +113,7 @@ TEST_CASE("errors: config files and --set (bareformer describe CONFIG)") {
 
 TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin)") {
   ScratchDir dir("data");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   const std::string good = bf::read_whole_file(dir / "data/train.bin");
   auto data_dir = [&](const std::string& name, const std::string& train_bytes) {
     write_bytes(dir / (name + "/train.bin"), train_bytes);
@@ -157,7 +157,7 @@ TEST_CASE("errors: token files (bareformer train with a bad train.bin or val.bin
 
 TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
   ScratchDir dir("checkpoint");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   const std::string ckpt = dir / "run/checkpoint.safetensors";
 
@@ -212,7 +212,7 @@ TEST_CASE("errors: checkpoints (bareformer eval / sample / train --resume)") {
 
 TEST_CASE("errors: model.dtype and model.block.norm_position (bareformer train --resume, describe)") {
   ScratchDir dir("dtype");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "model.dtype=f64"}, dir / "train.log").status == 0);
   check_rows(dir, {
       {{"train", "DIR/tiny.json", "--resume"}, "bareformer: error: --resume: DIR/run holds a model trained with other model settings: model.dtype (run: \"f64\", now: \"f32\"); a resumed run keeps its model (train a new run to change it)"},
@@ -223,7 +223,7 @@ TEST_CASE("errors: model.dtype and model.block.norm_position (bareformer train -
 
 TEST_CASE("errors: command line (missing and conflicting flags)") {
   ScratchDir dir("cli");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   check_rows(dir, {
       {{}, "A subcommand is required", 106},
@@ -249,7 +249,7 @@ TEST_CASE("errors: command line (missing and conflicting flags)") {
 
 TEST_CASE("errors: skipped non-finite steps are recorded in metrics.jsonl (skip events, end.skipped_steps)") {
   ScratchDir dir("skip");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   bf::Config c = tiny_in_process_config(dir, "run_skip", 6);
   c.run.skip_nonfinite_steps = true;
   c.run.max_skipped_fraction = 0.5;  // 3 of 8 steps go bad here
@@ -289,7 +289,7 @@ TEST_CASE("errors: skipped non-finite steps are recorded in metrics.jsonl (skip 
 
 TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files of killed processes") {
   ScratchDir dir("fresh");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   const bf::Config c = tiny_in_process_config(dir, "run", 2);
   // What a run killed before its first checkpoint leaves behind: metrics lines and a half-written file.
   fs::create_directories(c.run.out_dir);
@@ -316,7 +316,7 @@ TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files
 
 TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, model.vocab_size)") {
   ScratchDir dir("tokenizer");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   std::string code;
   for (int i = 0; i < 200; ++i) code += "def f" + std::to_string(i % 13) + "(x):\n    return x + " + std::to_string(i) + "\n";
   write_bytes(dir / "src/a.py", code);
@@ -380,7 +380,7 @@ TEST_CASE("errors: tokenizers (bareformer prepare --tokenizer, tokenizer.json, m
 
 TEST_CASE("errors: export, eval --all and sample (bad flags, limits, notices)") {
   ScratchDir dir("interop");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   // A checkpoint with one weight too large for f16.
   bf::SafetensorsContents real = bf::load_safetensors(dir / "run/checkpoint.safetensors");

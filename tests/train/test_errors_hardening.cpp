@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using bf::test::check_rows;
-using bf::test::make_run_files;
+using bf::test::make_tiny_run_files;
 using bf::test::replace_all;
 using bf::test::ScratchDir;
 using bf::test::write_bytes;
@@ -87,7 +87,7 @@ void save_variant(const std::string& path, const bf::SafetensorsContents& base,
 
 TEST_CASE("hardening: a second process is refused a run folder in use; the lock dies with its holder (SIGKILL)") {
   ScratchDir dir("lock");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   // A run that would take many minutes, logging every step, never checkpointing until its end.
   const std::vector<std::string> long_run = {"train", dir / "tiny.json", "--set", "run.steps=1000000", "--set",
                                              "run.log_every=1", "--set", "run.out_dir=" + dir / "locked"};
@@ -120,7 +120,7 @@ TEST_CASE("hardening: a second process is refused a run folder in use; the lock 
 
 TEST_CASE("hardening: evaluation sizes are 64-bit (eval_batches x batch_size past 2^31 trains and evaluates)") {
   ScratchDir dir("sizes");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   const bf::test::ChildResult r = bf::test::run_bareformer(
       {"train", dir / "tiny.json", "--set", "run.eval_batches=600000", "--set", "data.batch_size=4096", "--set",
        "run.out_dir=" + dir / "run_big"},
@@ -138,7 +138,7 @@ TEST_CASE("hardening: evaluation sizes are 64-bit (eval_batches x batch_size pas
 
 TEST_CASE("hardening: memory is estimated before it is taken (describe, train, eval of a checkpoint)") {
   ScratchDir dir("memory");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   // In range for every key, about 60 TB of parameters.
   write_bytes(dir / "huge.json", R"({"model": {"n_layer": 1024, "d_model": 65536, "n_head": 64, "vocab_size": 1048576,
@@ -161,7 +161,7 @@ TEST_CASE("hardening: memory is estimated before it is taken (describe, train, e
 
 TEST_CASE("hardening: files that are not regular files are refused, not read without bound") {
   ScratchDir dir("nonregular");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   fs::create_directories(dir / "devzero");
   fs::create_symlink("/dev/zero", dir / "devzero/train.bin");
   fs::copy_file(dir / "data/val.bin", dir / "devzero/val.bin");
@@ -220,7 +220,7 @@ TEST_CASE("hardening: prepare stores a file name that is not UTF-8 escaped, and 
 
 TEST_CASE("hardening: a run that skips non-finite steps still evaluates and checkpoints at its end") {
   ScratchDir dir("skip_last");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   bf::Config c;
   c.model = bf::preset_model("pre_ln");
   c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
@@ -246,7 +246,7 @@ TEST_CASE("hardening: a run that skips non-finite steps still evaluates and chec
 
 TEST_CASE("hardening: a run that skips more than a fraction of its steps stops with an error") {
   ScratchDir dir("skip_many");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   bf::Config c;
   c.model = bf::preset_model("pre_ln");
   c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
@@ -277,7 +277,7 @@ TEST_CASE("hardening: a run that skips more than a fraction of its steps stops w
 
 TEST_CASE("hardening: a file size limit is reported as File too large, not a silent SIGXFSZ death") {
   ScratchDir dir("fsize");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   bf::test::ChildOptions options;
   options.output_path = dir / "out.txt";
   options.file_size_limit = 50000;  // config.json and metrics.jsonl fit, the checkpoint does not
@@ -296,7 +296,7 @@ TEST_CASE("hardening: a file size limit is reported as File too large, not a sil
 
 TEST_CASE("hardening: strict checkpoints (each loose field is an error naming the file and the field)") {
   ScratchDir dir("strict");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   const std::string ckpt = dir / "run/checkpoint.safetensors";
   const bf::SafetensorsContents real = bf::load_safetensors(ckpt);
@@ -351,7 +351,7 @@ TEST_CASE("hardening: strict checkpoints (each loose field is an error naming th
 
 TEST_CASE("hardening: messages say what and where (preset, optimiser state, eval --data, --set, beta2)") {
   ScratchDir dir("where");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json"}, dir / "train.log").status == 0);
   write_bytes(dir / "bad_preset.json", R"({"model": {"preset": "nope"}})");
   write_bytes(dir / "ok.json", R"({"model": {"n_layer": 2}})");
@@ -374,7 +374,7 @@ TEST_CASE("hardening: messages say what and where (preset, optimiser state, eval
 
 TEST_CASE("hardening: corrupted metrics.jsonl lines are reported on resume and by compare, not dropped silently") {
   ScratchDir dir("metrics");
-  make_run_files(dir);
+  make_tiny_run_files(dir);
   REQUIRE(bf::test::run_bareformer({"train", dir / "tiny.json", "--set", "run.log_every=1"}, dir / "train.log").status == 0);
   std::string metrics = bf::read_whole_file(dir / "run/metrics.jsonl");
   const size_t second_line = metrics.find('\n') + 1;

@@ -25,16 +25,6 @@ using bf::test::write_bytes;
 
 namespace {
 
-// A tiny corpus and a 2-step config that trains in well under a second.
-void make_tiny_run(const ScratchDir& dir) {
-  bf::test::write_tiny_corpus(dir);
-  write_bytes(dir / "tiny.json", R"({
-  "model": {"preset": "pre_ln", "n_layer": 2, "d_model": 16, "n_head": 2, "max_seq_len": 16},
-  "data": {"dir": ")" + dir / "data" + R"(", "seq_len": 16, "batch_size": 2},
-  "run": {"steps": 2, "eval_every": 0, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
-})");
-}
-
 // stem + i, built by appending (GCC 12 warns falsely, -Wrestrict, on "literal" + std::to_string(i)).
 std::string numbered(const std::string& stem, int i) {
   std::string name = stem;
@@ -87,7 +77,7 @@ TEST_CASE("provenance: shell quoting, UTC timestamps, the version line") {
 
 TEST_CASE("provenance: --version; the start event and the checkpoint say what made them") {
   ScratchDir dir("provenance");
-  make_tiny_run(dir);
+  bf::test::make_tiny_run_files(dir);
   const bf::test::ChildResult version = bf::test::run_bareformer({"--version"}, dir / "version.txt");
   CHECK(version.status == 0);
   // "bareformer VERSION (commit C)\n". The binary is compared with itself (its --version, its start event,
