@@ -113,7 +113,7 @@ struct Kernels {
                                           T* dgamma_acc);
 
   // ---- optimiser (fused: one pass over each parameter) ----
-  // out[0] += sum_i x_i^2, accumulated in double in index order (the global gradient norm).
+  // out[0] += sum_i x_i^2, accumulated in double in an order fixed by n alone (the global gradient norm).
   void (*sum_squares_acc)(int64_t n, const T* x, double* out_acc);
   // AdamW, PyTorch's formulation (decoupled decay first, then the Adam step with bias corrections):
   //   p -= lr wd p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;

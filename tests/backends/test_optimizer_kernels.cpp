@@ -20,6 +20,25 @@ TEST_CASE_TEMPLATE("sum_squares_acc adds sum x^2 (in double) onto out", T, float
   }
 }
 
+// Clipping uses this sum, and a resumed run must be bitwise equal to an uninterrupted one whatever the
+// thread count: the summation order may depend on n only.
+TEST_CASE_TEMPLATE("sum_squares_acc gives the same bits on 1 and 2 threads, across chunk boundaries", T, float, double) {
+  const auto& K = bf::cpu_kernels<T>();
+  bf::Rng rng(93);
+  const int before = bf::cpu_threads();
+  for (int64_t n : {16383, 16384, 16385, 100003}) {
+    CAPTURE(n);
+    const auto x = naive::random_vec<T>(n, rng, -2, 2);
+    double one = 0, two = 0;
+    bf::configure_cpu_threads(1);
+    K.sum_squares_acc(n, x.data(), &one);
+    bf::configure_cpu_threads(2);
+    K.sum_squares_acc(n, x.data(), &two);
+    CHECK(one == two);
+  }
+  bf::configure_cpu_threads(before);
+}
+
 TEST_CASE_TEMPLATE("adamw_update follows decoupled decay + bias-corrected Adam, step after step", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(92);
