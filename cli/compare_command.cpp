@@ -42,7 +42,7 @@ Command add_compare_command(CLI::App& app) {
               const std::string steps = std::to_string(r.last_step) + "/" + std::to_string(r.planned_steps) + (r.finished ? "" : " *");
               unfinished += !r.finished;
               std::printf("%-28s %-14s %12lld %13s %12lld %10.0f %11.4f %9.4f %8.4f\n", dir.c_str(), r.preset.c_str(), r.params,
-                          steps.c_str(), static_cast<long long>(r.tokens_seen()), r.mean_tokens_per_s, r.final_train_loss(),
+                          steps.c_str(), static_cast<long long>(r.tokens_seen()), r.median_tokens_per_s, r.final_train_loss(),
                           r.final_val_loss(), r.final_val_bpb());
             }
             if (unfinished)

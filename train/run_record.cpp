@@ -79,7 +79,7 @@ RunRecord read_run(const std::string& dir) {
     run.seq_len = integer("data", "seq_len");
     run.eval_windows = integer("run", "eval_batches") * integer("data", "batch_size");
   }
-  double tps_sum = 0;
+  std::vector<double> window_tokens_per_s;  // tokens/s of each "train" event (one logging window)
   long long final_eval_step = -1;
   std::string line;
   int64_t first_bad_line = 0;
@@ -104,7 +104,7 @@ RunRecord read_run(const std::string& dir) {
         run.train_step.push_back(step);
         run.train_loss.push_back(loss);
         run.train_elapsed_s.push_back(elapsed);
-        tps_sum += tps;
+        window_tokens_per_s.push_back(tps);
       }
       if (kind == "eval") {
         const double step = e.value("step", 0.0), loss = e.value("val_loss", NAN), bpb = e.value("val_bpb", NAN);
@@ -130,7 +130,14 @@ RunRecord read_run(const std::string& dir) {
   if (run.skipped_lines > 0)
     std::cerr << "warning: " << dir << "/metrics.jsonl: line " << first_bad_line << " is not a JSON event; skipped ("
               << run.skipped_lines << (run.skipped_lines == 1 ? " such line)\n" : " such lines)\n");
-  if (!run.train_loss.empty()) run.mean_tokens_per_s = tps_sum / double(run.train_loss.size());
+  // The median over the logging windows, not the mean: one window that waited on something else (a
+  // paused process, a neighbour's burst, the first window after a resume loading the model) moves a mean
+  // by its whole excess and the median by at most one rank.
+  if (!window_tokens_per_s.empty()) {
+    std::sort(window_tokens_per_s.begin(), window_tokens_per_s.end());
+    const size_t n = window_tokens_per_s.size();
+    run.median_tokens_per_s = n % 2 ? window_tokens_per_s[n / 2] : 0.5 * (window_tokens_per_s[n / 2 - 1] + window_tokens_per_s[n / 2]);
+  }
   return run;
 }
 

@@ -27,7 +27,7 @@ struct RunRecord {
   std::vector<double> train_step, train_loss, train_elapsed_s;  // one entry per "train" event
   std::vector<double> eval_step, val_loss, val_bpb;             // one entry per "eval" event
   std::vector<DiagSnapshot> diagnostics;                      // one entry per "diag" event
-  double mean_tokens_per_s = 0;
+  double median_tokens_per_s = 0;  // the median of its logging windows' tokens/s
   long long skipped_lines = 0;  // lines of metrics.jsonl that were not well-formed events (reported on stderr)
   bool finished = false;  // an "end" event after the last "start": not running, not killed mid-way
   int64_t planned_steps = 0;    // config.json run.steps (0 when unknown)

@@ -223,7 +223,7 @@ std::string Report::validation_note() const {
 
 void Report::results_table(std::ostream& md) const {
   md << "\n## Results\n\nEach variant at its chosen grid point (the grid section says how it was chosen); values over "
-        "its seeds: mean [95% interval], tokens/s mean ± sd.\n\n"
+        "its seeds: mean [95% interval]; tokens/s: mean ± sd over seeds of each run's median logging window.\n\n"
      << "| variant | point | seeds | steps | tokens seen | parameters | tokens/s | final train loss | final val loss | val bpb |\n"
      << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const VariantResult& r : results_) {
@@ -231,7 +231,7 @@ void Report::results_table(std::ostream& md) const {
     std::vector<double> tps, train, val, bpb;
     long long params = 0, steps = 0, tokens = 0;
     for (const RunRecord& run : r.runs()) {
-      tps.push_back(run.mean_tokens_per_s), train.push_back(run.final_train_loss());
+      tps.push_back(run.median_tokens_per_s), train.push_back(run.final_train_loss());
       val.push_back(run.reported_val_loss()), bpb.push_back(run.reported_val_bpb());
       params = run.params, steps = run.last_step, tokens = run.tokens_seen();
     }
@@ -262,7 +262,7 @@ void Report::paired_table(std::ostream& md) const {
     const std::vector<double> d = stats::paired_differences(a, b);
     const Interval iv = t_interval(d);
     auto [ta, tb] = paired(r, [](const RunRecord& x) { return x.final_train_loss(); });
-    auto [sa, sb] = paired(r, [](const RunRecord& x) { return std::log(x.mean_tokens_per_s); });
+    auto [sa, sb] = paired(r, [](const RunRecord& x) { return std::log(x.median_tokens_per_s); });
     const Interval ratio = t_interval(stats::paired_differences(sa, sb));
     std::string ratio_text = "-";
     if (ratio.summary.n == 1) ratio_text = fmt("%.3f", std::exp(ratio.summary.mean));

@@ -254,3 +254,18 @@ TEST_CASE("diagnostic plot series: per layer and per step, mean and min..max ove
   const PlotSeries alpha = diag_vs_step_series(group, "alpha");
   CHECK(alpha.y[0] == doctest::Approx(3.0));  // blocks.1: mean over heads (2 + 4) / 2 in both runs
 }
+
+TEST_CASE("a run's tokens/s is the median of its logging windows: one stalled window does not move it") {
+  const fs::path dir = fs::temp_directory_path() / "bf_median_tps";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "metrics.jsonl") << R"({"event":"start","step":0,"params":10}
+{"event":"train","step":10,"loss":3.0,"tokens_per_s":1000,"elapsed_s":1}
+{"event":"train","step":20,"loss":2.9,"tokens_per_s":1010,"elapsed_s":2}
+{"event":"train","step":30,"loss":2.8,"tokens_per_s":4,"elapsed_s":200}
+{"event":"train","step":40,"loss":2.7,"tokens_per_s":990,"elapsed_s":201}
+{"event":"end","step":40}
+)";
+  CHECK(read_run(dir.string()).median_tokens_per_s == doctest::Approx(995));  // the mean would be 751
+  fs::remove_all(dir);
+}
