@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the text files of a sweep's runs (config.json and metrics.jsonl; no checkpoints) into the
+# Copies the text files of a sweep's finished runs (config.json and metrics.jsonl; no checkpoints) into the
 # published folder, then writes the report there from those copies, as a fresh clone would regenerate it.
 # Usage: scripts/publish_sweep.sh SWEEP.json [DEST]   (DEST: docs/experiments/runs/<basename of out_dir>)
 set -euo pipefail
@@ -10,9 +10,17 @@ out_dir=$(sed -n 's/.*"out_dir": *"\([^"]*\)".*/\1/p' "$sweep" | head -1)
 dest=${2:-docs/experiments/runs/$(basename "$out_dir")}
 bf=${BAREFORMER:-./build/bareformer}
 mkdir -p "$dest"
-(cd "$out_dir" && find . -name metrics.jsonl -o -name config.json) | while read -r f; do
-  mkdir -p "$dest/$(dirname "$f")"
+# Finished runs only (an "end" event after the last "start"; the whole-split "final_eval" may follow it):
+# a run still training would be published with numbers it has not reached yet.
+(cd "$out_dir" && find . -name metrics.jsonl) | while read -r f; do
+  run=$(dirname "$f")
+  if ! awk '/"event":"start"/ { done = 0 } /"event":"end"/ { done = 1 } END { exit !done }' "$out_dir/$f"; then
+    echo "skipped $out_dir/$run: not finished" >&2
+    continue
+  fi
+  mkdir -p "$dest/$run"
   cp "$out_dir/$f" "$dest/$f"
+  [ -f "$out_dir/$run/config.json" ] && cp "$out_dir/$run/config.json" "$dest/$run/config.json"
 done
 "$bf" sweep "$sweep" --report-only --runs "$dest" > /dev/null
 echo "published $out_dir -> $dest (report: $(sed -n 's/.*"report": *"\([^"]*\)".*/\1/p' "$sweep" | head -1 | sed 's|$|/|;s|^/$||')report.md)"
