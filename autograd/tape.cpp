@@ -32,17 +32,14 @@ ScopeGuard::ScopeGuard(const std::string& name) : previous_length_(g_tape.scope.
 ScopeGuard::~ScopeGuard() { g_tape.scope.resize(previous_length_); }
 const std::string& current_scope() { return g_tape.scope; }
 
-bool should_record(std::initializer_list<const Tensor*> inputs) {
+bool should_record(std::initializer_list<Tensor> inputs) {
   if (!g_tape.grad_enabled) return false;
-  for (const Tensor* t : inputs)
-    if (t && t->defined() && t->requires_grad()) return true;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
   return false;
 }
 
-Tensor record(const char* op, std::vector<Tensor> inputs, Tensor output, BackwardFn backward, OpCost cost) {
-  bool any = false;
-  for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
-  if (!g_tape.grad_enabled || !any) return output;
+Tensor append_to_tape(const char* op, std::vector<Tensor> inputs, Tensor output, BackwardFn backward, OpCost cost) {
   TensorImpl& out = output.impl();
   out.requires_grad = true;
   out.tape_index = static_cast<int64_t>(g_tape.entries.size());

@@ -8,7 +8,9 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -53,15 +55,28 @@ class ScopeGuard {
 };
 const std::string& current_scope();
 
-// True when an op over these inputs must be recorded (grad mode on and some input requires grad).
-bool should_record(std::initializer_list<const Tensor*> inputs);
+// True when an op over these inputs must be recorded (grad mode on and some defined input requires grad).
+bool should_record(std::initializer_list<Tensor> inputs);
 
-// Appends an entry if should_record(inputs); marks the output as requiring grad. Returns the output.
 struct OpCost {
   double flops = 0;
   int64_t saved_bytes = 0;
 };
-Tensor record(const char* op, std::vector<Tensor> inputs, Tensor output, BackwardFn backward, OpCost cost = {});
+
+// Appends the entry {op, inputs, output, backward} and marks the output as requiring grad; returns it.
+// Callers go through record() below, which has already decided that the op must be recorded.
+Tensor append_to_tape(const char* op, std::vector<Tensor> inputs, Tensor output, BackwardFn backward, OpCost cost);
+
+// Records the op if should_record(inputs), and returns the output either way. The closure stays the
+// caller's lambda until then: under NoGradGuard (evaluation, sampling) or when no input requires grad,
+// no std::function and no input vector are built, so an unrecorded op costs one check per input.
+template <class Backward>
+Tensor record(const char* op, std::initializer_list<Tensor> inputs, Tensor output, Backward&& backward,
+              OpCost cost = {}) {
+  if (!should_record(inputs)) return output;
+  return append_to_tape(op, std::vector<Tensor>(inputs), std::move(output),
+                        BackwardFn(std::forward<Backward>(backward)), cost);
+}
 
 // The gradient buffer of t, allocated as zeros on first use: backward closures accumulate into it.
 Tensor grad_of(const Tensor& t);

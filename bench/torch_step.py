@@ -2,9 +2,9 @@
 """PyTorch side of the training-step benchmark (bareformer's is bench/train_step.cpp, bench_train_step).
 
 Runs the same models as bareformer (tests/oracle/reference.py's GPT, every preset of "Simplifying
-Transformer Blocks"), in float32 with the presets' initialisation (DESIGN.md), and times full training
-steps. On the CPU it needs Debian's torch: run with /usr/bin/python3. With --device cuda (PyTorch 2.x,
-e.g. the GPU machine of scripts/gpu_check.sh) the model and batches live on the GPU, every timed step
+Transformer Blocks"), in float32 with the presets' initialisation (docs/blocks.md, "The presets"), and
+times full training steps. On the CPU it needs Debian's torch: run with /usr/bin/python3. With --device
+cuda (PyTorch 2.x, e.g. under scripts/gpu_check.sh) the model and batches live on the GPU, every timed step
 ends with torch.cuda.synchronize(), and --tf32 turns on TF32 tensor-core matmuls
 (torch.backends.cuda.matmul.allow_tf32; off by default, as bareformer's).
 
@@ -138,11 +138,11 @@ def run_all(args):
 
 
 def init_preset(model, preset, torch, Reparam):
-    """The presets' initialisation (DESIGN.md), in place: every weight N(0, 0.02^2), biases 0, norm
-    weights 1; gains at their preset values; attention alpha = gamma = 1 and beta = 1 (shaped) or 0
-    (skipinit, Eq. 4); shaped attention (sas, sas_p, sas_p_nonorm) starts with W_Q = 0, b_Q = 0, so
-    each attention sub-block is the identity; the block-0 value reparam starts at alpha = beta = 1,
-    delta = 0; vskipinit's and vskipinit_eq4's trained W^V, W^P are orthogonal."""
+    """The presets' initialisation (docs/blocks.md, "The presets"), in place: every weight N(0, 0.02^2),
+    biases 0, norm weights 1; gains at their preset values; attention alpha = gamma = 1 and beta = 1
+    (shaped) or 0 (skipinit, Eq. 4); shaped attention (sas, sas_p, sas_p_nonorm) starts with W_Q = 0,
+    b_Q = 0, so each attention sub-block is the identity; the block-0 value reparam starts at
+    alpha = beta = 1, delta = 0; vskipinit's and vskipinit_eq4's trained W^V, W^P are orthogonal."""
     nn = torch.nn
     with torch.no_grad():
         model.tok_emb.weight.normal_(0.0, INIT_STD)

@@ -1,47 +1,57 @@
 #!/usr/bin/env bash
-# Checks bareformer's CUDA backend on a machine with an NVIDIA GPU, in one run that ends on time:
+# Builds bareformer's CUDA backend on this machine, checks it against the CPU backend, and times a training
+# step against PyTorch on the same GPU. On a machine with an NVIDIA GPU, in a checkout:
 #
-#     bash scripts/gpu_check.sh [LOG_DIR]
+#     bash scripts/gpu_check.sh [LOG_DIR]     # the logs go to LOG_DIR (default: gpu_check_out/ in the checkout)
 #
-# LOG_DIR receives every log (default: $OUT when set, else ./gpu_check_out). In order:
-#   0. finds the toolchain: nvcc ($CUDACXX, PATH, $CUDA_HOME, /usr/local/cuda*, /opt/cuda, or the pip
-#      packages under python's site-packages: nvidia/*/bin) and libcublas.so.<nvcc's major> (beside that
-#      toolkit, /usr/local/cuda*, site-packages' nvidia/*/lib, LD_LIBRARY_PATH, the ldconfig cache); logs
-#      every place it looked, and exports CUDACXX, LD_LIBRARY_PATH and BAREFORMER_CUBLAS for what follows;
+# then read LOG_DIR/summary.txt: a PASS or FAIL line per stage, the benchmark table and the op profile.
+# The exit status is 0 only if the build and test_cuda passed; a test_cuda that finds no usable GPU (it
+# says "SKIPPED") counts as a failure here.
+#
+# What you need:
+#   - the GPU's driver (`nvidia-smi` works) and a CUDA toolkit: nvcc and a libcublas.so of the same major
+#     version. Either a system install (/usr/local/cuda, /opt/cuda, $CUDA_HOME) or pip's nvidia-* wheels
+#     (nvidia-cuda-nvcc-cu12, nvidia-cublas-cu12, ...) are found; else set CUDACXX=/path/to/nvcc;
+#   - CMake >= 3.25, ninja and g++ (C++20);
+#   - the third-party libraries: the Debian packages of scripts/setup.sh, or, on a machine without them,
+#     the tarball scripts/prepare_gpu_deps.sh writes on one that has them (.device_deps/, copied into
+#     this checkout; the header-only libraries, OpenBLAS and, when it was packed, oneDNN, which is then the
+#     f32 GEMM provider: BAREFORMER_GEMM=onednn, openblas otherwise);
+#   - optionally PyTorch with CUDA (for the comparison rows; without it they read FAILED and the rest runs).
+#
+# What it does, in order:
+#   0. finds the toolchain (nvcc: $CUDACXX, PATH, $CUDA_HOME, /usr/local/cuda*, /opt/cuda, python's
+#      site-packages nvidia/*/bin; libcublas.so.<nvcc's major>: beside that toolkit, /usr/local/cuda*,
+#      site-packages nvidia/*/lib, LD_LIBRARY_PATH, the ldconfig cache), logs every place it looked, and
+#      exports CUDACXX, LD_LIBRARY_PATH and BAREFORMER_CUBLAS for what follows;
 #   1. records the machine (nvidia-smi, nvcc, cmake, g++, PyTorch) in env.txt;
-#   2. configures with -DBAREFORMER_CUDA=ON for this GPU's architecture and builds only test_cuda and the
-#      two benchmark programs (the CPU suites are CI's job and are not run here);
+#   2. configures build-gpu/ with -DBAREFORMER_CUDA=ON for this GPU's architecture and builds only
+#      test_cuda and the two benchmark programs (the CPU suites are scripts/test.sh's job);
 #   3. runs test_cuda: every kernel against the CPU (f64 to 1e-12, f32 to the per-kernel tolerances),
 #      gradcheck in f64 on the GPU, every preset's forward and backward, 20 training steps in f64 and in
 #      f32 against the CPU. If it fails with a CUDA error, it runs again with BAREFORMER_CUDA_SYNC=1
 #      (synchronise after every launch), so that the failing kernel's launching line is named;
 #   4. times training steps of the paper's headline model (18 layers, d 768, 12 heads, T 128, batch 32;
-#      pre_ln and sas_p) in bareformer and in PyTorch on this GPU, f32 then TF32, and the op profile of
-#      one sas_p step.
+#      pre_ln and sas_p) in bareformer and in PyTorch, f32 then TF32, and the op profile of one sas_p step.
+# Typical times: 1-2 min to build on 16 cores, 1 min of tests, 1-2 min of benchmarks.
 #
-# Time: everything runs against ONE deadline, GPU_CHECK_SECONDS after the start (default 500). Each
-# stage gets at most its own limit and never more than what is left (less a few seconds kept for the
-# summary); a stage that has no time left is reported as not run. summary.txt is written line by line as
-# stages end, and the closing lines print even when a stage times out or the script is interrupted, so
-# run it under an outer limit at least 30 s longer than GPU_CHECK_SECONDS. Typical: 1-2 min to build on 16
-# cores, 1 min of tests, 1-2 min of benchmarks.
-#
-# Dependencies: a machine set up with scripts/setup.sh needs nothing more. A machine without those Debian
-# packages builds from .device_deps/bareformer-deps.tar.gz, made by scripts/prepare_gpu_deps.sh on a
-# machine that has them and copied into this checkout: the header-only libraries, OpenBLAS and, when it
-# was packed, oneDNN, which is then the f32 GEMM provider (BAREFORMER_GEMM=onednn; openblas otherwise).
+# A time limit, so that a hung kernel or build cannot hang the check: the whole run ends GPU_CHECK_SECONDS
+# after it starts (default 500; raise it on a slow machine). Each stage gets at most its own share and
+# never more than what is left; a stage with no time left is reported as "not run". summary.txt is written
+# as stages end, and its closing lines are written even when a stage is stopped or the script is
+# interrupted.
 #
 # Other settings: PYTHON (the python with PyTorch, default python3), CUDA_ARCHS (CMAKE_CUDA_ARCHITECTURES;
 # default: this GPU's compute capability from nvidia-smi, else "80;90"), GPU_CHECK_CMAKE_ARGS (more
-# configure arguments, e.g. "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"). The build folder is build-gpu/.
-# Logs (seven files): env.txt, build.log, test_cuda.log, test_cuda_sync.log (only after a CUDA error),
-# bench.txt, bench_stderr.txt, summary.txt. Exit status 0 only if the build and test_cuda passed; a
-# test_cuda that skips (no usable GPU) counts as a failure here.
+# configure arguments, e.g. "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache").
+# The logs: env.txt, build.log, test_cuda.log, test_cuda_sync.log (only after a CUDA error), bench.txt,
+# bench_stderr.txt, summary.txt.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-LOG_DIR=${1:-${OUT:-$PWD/gpu_check_out}}
-mkdir -p "$LOG_DIR"
-LOG_DIR=$(cd "$LOG_DIR" && pwd)
+repo_root=$(cd "$(dirname "$0")/.." && pwd) || exit 1
+LOG_DIR=${1:-$repo_root/gpu_check_out}
+mkdir -p "$LOG_DIR" || exit 1
+LOG_DIR=$(cd "$LOG_DIR" && pwd)   # a relative LOG_DIR is taken from where the script was started
+cd "$repo_root" || exit 1
 PYTHON=${PYTHON:-python3}
 JOBS=$(nproc)
 BUDGET=${GPU_CHECK_SECONDS:-500}

@@ -140,6 +140,54 @@ TEST_CASE("NoGradGuard records nothing and restores grad mode") {
   CHECK(bf::tape_entries().size() == 1);
 }
 
+namespace {
+
+// A backward closure that counts how often it is copied or moved: record() must not touch it (no
+// std::function built) when the op is not recorded.
+struct CountingClosure {
+  int* copies_or_moves;
+  explicit CountingClosure(int* counter) : copies_or_moves(counter) {}
+  CountingClosure(const CountingClosure& other) : copies_or_moves(other.copies_or_moves) { ++*copies_or_moves; }
+  CountingClosure(CountingClosure&& other) noexcept : copies_or_moves(other.copies_or_moves) { ++*copies_or_moves; }
+  CountingClosure& operator=(const CountingClosure&) = delete;
+  CountingClosure& operator=(CountingClosure&&) = delete;
+  ~CountingClosure() = default;
+  void operator()(const Tensor&) const {}
+};
+
+}  // namespace
+
+TEST_CASE("record builds no closure or entry for an op it does not record; it does for one it records") {
+  FreshTape fresh;
+  bf::Rng rng(207);
+  Tensor x = param({2, 3}, rng), constant = Tensor::uniform({2, 3}, rng, -1, 1, DType::f64);
+  int copies_or_moves = 0;
+  {
+    bf::NoGradGuard no_grad;
+    Tensor y = bf::record("probe", {x}, Tensor::zeros({2, 3}, DType::f64), CountingClosure(&copies_or_moves));
+    CHECK_FALSE(y.requires_grad());
+  }
+  Tensor z = bf::record("probe", {constant, Tensor()}, Tensor::zeros({2, 3}, DType::f64),
+                        CountingClosure(&copies_or_moves));  // grad on, but no input requires grad
+  CHECK_FALSE(z.requires_grad());
+  CHECK(copies_or_moves == 0);
+  CHECK(bf::tape_entries().empty());
+  CHECK_FALSE(bf::should_record({constant, Tensor()}));
+  CHECK(bf::should_record({constant, x}));
+  {
+    bf::NoGradGuard no_grad;
+    CHECK_FALSE(bf::should_record({constant, x}));
+  }
+
+  Tensor recorded = bf::record("probe", {constant, x}, Tensor::zeros({2, 3}, DType::f64),
+                               CountingClosure(&copies_or_moves));
+  CHECK(copies_or_moves >= 1);  // moved into the entry's std::function
+  CHECK(recorded.requires_grad());
+  REQUIRE(bf::tape_entries().size() == 1);
+  CHECK(bf::tape_entries()[0].op == "probe");
+  CHECK(bf::tape_entries()[0].inputs.size() == 2);
+}
+
 TEST_CASE("ScopeGuard names appear in the tape entries") {
   FreshTape fresh;
   bf::Rng rng(207);
