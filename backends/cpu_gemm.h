@@ -13,8 +13,7 @@ namespace bf {
 template <class T>
 struct GemmProvider {
   const char* name;  // "onednn" or "openblas"
-  decltype(Kernels<T>::gemm) gemm;
-  decltype(Kernels<T>::gemm_batched) gemm_batched;
+  BF_KERNELS_matmul(BF_KERNEL_MEMBER)  // gemm and gemm_batched, as the kernel list declares them
 };
 
 // Every provider built in for T, the build's default first: tests run each against naive loops.

@@ -77,18 +77,18 @@ void* Tensor::raw_data() const {
   return static_cast<char*>(t.storage->data()) + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
 }
 
-Tensor Tensor::reshape(const Shape& new_shape) const {
+Tensor Tensor::view(const Shape& new_shape) const {
   BF_CHECK(new_shape.numel() == numel(), "reshape: cannot view ", shape(), " (", numel(), " elements) as ",
            new_shape, " (", new_shape.numel(), " elements)");
-  auto view = std::make_shared<TensorImpl>();
-  view->storage = impl().storage;
-  view->offset = impl().offset;
-  view->shape = new_shape;
-  view->dtype = dtype();
-  return Tensor(std::move(view));
+  auto seen = std::make_shared<TensorImpl>();
+  seen->storage = impl().storage;
+  seen->offset = impl().offset;
+  seen->shape = new_shape;
+  seen->dtype = dtype();
+  return Tensor(std::move(seen));
 }
 
-Tensor Tensor::detach() const { return reshape(shape()); }
+Tensor Tensor::detach() const { return view(shape()); }
 
 Tensor Tensor::clone() const {
   Tensor copy = empty(shape(), dtype(), device());

@@ -1,5 +1,5 @@
 // Tensor: a handle to contiguous row-major data of one dtype on one device, shared by reference.
-// Copying a Tensor copies the handle, never the data (use clone() for that). reshape() shares storage.
+// Copying a Tensor copies the handle, never the data (use clone() for that). view() shares storage.
 // The autograd layer keeps its bookkeeping (requires_grad, .grad, the producing tape entry) in the
 // TensorImpl so that gradients follow the tensor the user holds; core itself does no math.
 #pragma once
@@ -68,7 +68,9 @@ class Tensor {
   }
   void* raw_data() const;
 
-  Tensor reshape(const Shape& shape) const;  // shares storage; numel must match (no autograd record)
+  // The same storage seen with another shape; numel must match. A view records nothing on the tape:
+  // bf::reshape (autograd/ops.h) is the differentiable op built on it.
+  Tensor view(const Shape& shape) const;
   Tensor clone() const;                      // a new copy of the data, no autograd history
   Tensor to(Device device) const;            // copy to another device (the same tensor if already there)
   Tensor to(DType dtype) const;              // converted copy; the tensor itself if already that dtype

@@ -66,7 +66,7 @@ Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* prob
   const int64_t rows = logits.size(0) * logits.size(1);
   BF_CHECK(targets.shape() == tokens.shape(), "model: targets ", targets.shape(), " must match tokens ", tokens.shape());
   ScopeGuard scope("loss");
-  return cross_entropy(reshape(logits, {rows, logits.size(2)}), targets.reshape({rows}));
+  return cross_entropy(reshape(logits, {rows, logits.size(2)}), targets.view({rows}));
 }
 
 }  // namespace bf

@@ -91,7 +91,7 @@ Tensor add_bias(const Tensor& x, const Tensor& bias) {
   const int64_t rows = x.shape().rows(), cols = x.shape().last();
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "add_bias", [&]<class T>() {
-    kernels<T>(x.device()).bias_add(rows, cols, x.data<T>(), bias.data<T>(), y.data<T>());
+    kernels<T>(x.device()).add_bias(rows, cols, x.data<T>(), bias.data<T>(), y.data<T>());
   });
   return record("add_bias", {x, bias}, y, [x, bias, rows, cols](const Tensor& g) {
     dispatch_float(g.dtype(), "add_bias backward", [&]<class T>() {

@@ -79,7 +79,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   dispatch_float(x.dtype(), "linear", [&]<class T>() {
     const auto& k = kernels<T>(x.device());
     k.gemm(false, true, rows, out, in, T(1), x.data<T>(), weight.data<T>(), T(0), y.data<T>());
-    if (bias.defined()) k.bias_add(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
+    if (bias.defined()) k.add_bias(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
   });
   return record("linear", {x, weight, bias}, y, [x, weight, bias, rows, in, out](const Tensor& g) {
     dispatch_float(g.dtype(), "linear backward", [&]<class T>() {

@@ -25,7 +25,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   Tensor mu = Tensor::empty(Shape{rows}, x.dtype(), x.device());
   Tensor rstd = Tensor::empty(Shape{rows}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "layer_norm", [&]<class T>() {
-    kernels<T>(x.device()).layernorm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), bias.data<T>(), y.data<T>(),
+    kernels<T>(x.device()).layer_norm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), bias.data<T>(), y.data<T>(),
                                      mu.data<T>(), rstd.data<T>());
   });
   return record("layer_norm", {x, weight, bias}, y, [x, weight, bias, mu, rstd, rows, cols](const Tensor& g) {
@@ -33,7 +33,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
       T* dx = x.requires_grad() ? grad_of(x).data<T>() : nullptr;
       T* dw = weight.requires_grad() ? grad_of(weight).data<T>() : nullptr;
       T* db = bias.requires_grad() ? grad_of(bias).data<T>() : nullptr;
-      kernels<T>(g.device()).layernorm_backward(rows, cols, x.data<T>(), weight.data<T>(), mu.data<T>(),
+      kernels<T>(g.device()).layer_norm_backward(rows, cols, x.data<T>(), weight.data<T>(), mu.data<T>(),
                                                 rstd.data<T>(), g.data<T>(), dx, dw, db);
     });
   }, {8.0 * x.numel(), static_cast<int64_t>(mu.nbytes() + rstd.nbytes())});
@@ -47,13 +47,13 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   Tensor y = Tensor::empty_like(x);
   Tensor rms = Tensor::empty(Shape{rows}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "rms_norm", [&]<class T>() {
-    kernels<T>(x.device()).rmsnorm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), y.data<T>(), rms.data<T>());
+    kernels<T>(x.device()).rms_norm(rows, cols, T(eps), x.data<T>(), weight.data<T>(), y.data<T>(), rms.data<T>());
   });
   return record("rms_norm", {x, weight}, y, [x, weight, rms, rows, cols, eps](const Tensor& g) {
     dispatch_float(g.dtype(), "rms_norm backward", [&]<class T>() {
       T* dx = x.requires_grad() ? grad_of(x).data<T>() : nullptr;
       T* dw = weight.requires_grad() ? grad_of(weight).data<T>() : nullptr;
-      kernels<T>(g.device()).rmsnorm_backward(rows, cols, T(eps), x.data<T>(), weight.data<T>(), rms.data<T>(),
+      kernels<T>(g.device()).rms_norm_backward(rows, cols, T(eps), x.data<T>(), weight.data<T>(), rms.data<T>(),
                                               g.data<T>(), dx, dw);
     });
   }, {5.0 * x.numel(), static_cast<int64_t>(rms.nbytes())});

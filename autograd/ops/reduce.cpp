@@ -45,7 +45,7 @@ Tensor sum_all(const Tensor& x) { return sum(reshape(x, Shape{x.numel()}), 0); }
 
 // y = x viewed with another shape (same storage):  dx = dy viewed with x's shape
 Tensor reshape(const Tensor& x, const Shape& shape) {
-  Tensor y = x.reshape(shape);
+  Tensor y = x.view(shape);
   return record("reshape", {x}, y, [x](const Tensor& g) {
     dispatch_float(g.dtype(), "reshape backward", [&]<class T>() {
       kernels<T>(g.device()).axpy(g.numel(), T(1), g.data<T>(), grad_of(x).data<T>());

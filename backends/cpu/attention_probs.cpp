@@ -78,15 +78,6 @@ void causal_attention_probs_backward(int64_t batch, int64_t heads, int64_t t, T 
 }
 
 }  // namespace
-
-template <class T>
-void fill_attention_probs_kernels(Kernels<T>& k) {
-  k.causal_attention_probs = causal_attention_probs<T>;
-  k.causal_attention_probs_backward = causal_attention_probs_backward<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_attention_probs_kernels)
-}
+BF_CPU_FAMILY(attention_probs)

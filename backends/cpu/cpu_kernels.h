@@ -9,21 +9,12 @@ namespace bf::cpu {
 // Loops shorter than this many elements run on one thread: forking the pool costs more than it saves.
 constexpr int64_t kParallelGrain = 1 << 14;
 
-template <class T> void fill_gemm_kernels(Kernels<T>& k);
-template <class T> void fill_elementwise_kernels(Kernels<T>& k);
-template <class T> void fill_activation_kernels(Kernels<T>& k);
-template <class T> void fill_row_kernels(Kernels<T>& k);
-template <class T> void fill_softmax_kernels(Kernels<T>& k);
-template <class T> void fill_norm_kernels(Kernels<T>& k);
-template <class T> void fill_embedding_kernels(Kernels<T>& k);
-template <class T> void fill_permute_kernels(Kernels<T>& k);
-template <class T> void fill_attention_kernels(Kernels<T>& k);
-template <class T> void fill_attention_probs_kernels(Kernels<T>& k);
-template <class T> void fill_optimizer_kernels(Kernels<T>& k);
+// fill_<family>_kernels(k) for every family of backends/kernel_list.h, each defined in backends/cpu/<family>.cpp.
+BF_KERNEL_FAMILIES(BF_DECLARE_FAMILY_FILL, T)
+BF_OPTIONAL_KERNEL_FAMILIES(BF_DECLARE_FAMILY_FILL, T)
 
 }  // namespace bf::cpu
 
-// Instantiates a family's fill function for both floating types (one line at the end of each file).
-#define BF_CPU_FAMILY(fill_fn)                            \
-  template void bf::cpu::fill_fn<float>(Kernels<float>&); \
-  template void bf::cpu::fill_fn<double>(Kernels<double>&);
+// Defines a family's fill function, every entry set to the function of the same name in the file (one
+// line at the end of each family file, outside any namespace).
+#define BF_CPU_FAMILY(family) BF_DEFINE_FAMILY_FILL(cpu, family)

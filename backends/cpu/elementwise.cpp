@@ -44,23 +44,6 @@ template <class T> void fill(int64_t n, T value, T* out) {
 }
 
 }  // namespace
-
-template <class T>
-void fill_elementwise_kernels(Kernels<T>& k) {
-  k.add = add<T>;
-  k.sub = sub<T>;
-  k.mul = mul<T>;
-  k.scale = scale<T>;
-  k.axpy = axpy<T>;
-  k.mul_acc = mul_acc<T>;
-  k.scale_by = scale_by<T>;
-  k.scale_by_acc = scale_by_acc<T>;
-  k.dot_acc = dot_acc<T>;
-  k.fill = fill<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_elementwise_kernels)
-}
+BF_CPU_FAMILY(elementwise)

@@ -1,4 +1,4 @@
-// Which library the CPU GEMM entries of the kernel table call (backends/cpu/gemm.cpp), by name: the
+// Which library the CPU GEMM entries of the kernel table call (backends/cpu/matmul.cpp), by name: the
 // provenance a run records, so a timing or a result can be traced to the BLAS that produced it. The f32
 // provider is the one the table chose (oneDNN or OpenBLAS, backends/cpu_gemm.h); f64 always runs on OpenBLAS.
 #include <string>

@@ -1,6 +1,6 @@
 // Internal to backends/cpu: the matrix-product providers behind the table's gemm and gemm_batched.
 // OpenBLAS (gemm_openblas.cpp) serves f32 and f64; oneDNN (gemm_onednn.cpp, when built with it) serves
-// f32. backends/cpu/gemm.cpp picks the f32 provider and lists them all for tests and benchmarks.
+// f32. backends/cpu/matmul.cpp picks the f32 provider and lists them all for tests and benchmarks.
 #pragma once
 #include <cstdint>
 

@@ -38,7 +38,7 @@ void rows_with_column_partials(int64_t rows, int64_t cols, T* dw_acc, T* db_acc,
 // mean = (1/n) sum x,  var = (1/n) sum (x - mean)^2,  rstd = 1/sqrt(var + eps),
 // xhat = (x - mean) rstd,  y = xhat * w + b
 template <class T>
-void layernorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd) {
+void layer_norm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
@@ -61,7 +61,7 @@ void layernorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const 
 
 // g = dy * w;  dx = rstd (g - mean(g) - xhat mean(g xhat));  dw += sum_rows dy xhat;  db += sum_rows dy
 template <class T>
-void layernorm_backward(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd, const T* dy,
+void layer_norm_backward(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd, const T* dy,
                         T* dx_acc, T* dw_acc, T* db_acc) {
   rows_with_column_partials(rows, cols, dw_acc, db_acc, [&](int64_t r, T* dw, T* db) {
     const T* xr = x + r * cols;
@@ -92,7 +92,7 @@ void layernorm_backward(int64_t rows, int64_t cols, const T* x, const T* w, cons
 
 // rms = sqrt((1/n) sum x^2),  s = 1/(rms + eps),  y = x s w
 template <class T>
-void rmsnorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
+void rms_norm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
@@ -112,7 +112,7 @@ void rmsnorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T*
 //   dx_i = s g_i - s^2 x_i / (n rms) sum_j g_j x_j   (the second term is 0 when rms = 0);
 //   dw += sum_rows dy x s
 template <class T>
-void rmsnorm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy, T* dx_acc,
+void rms_norm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy, T* dx_acc,
                       T* dw_acc) {
   rows_with_column_partials(rows, cols, dw_acc, static_cast<T*>(nullptr), [&](int64_t r, T* dw, T*) {
     const T* xr = x + r * cols;
@@ -134,17 +134,6 @@ void rmsnorm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w,
 }
 
 }  // namespace
-
-template <class T>
-void fill_norm_kernels(Kernels<T>& k) {
-  k.layernorm = layernorm<T>;
-  k.layernorm_backward = layernorm_backward<T>;
-  k.rmsnorm = rmsnorm<T>;
-  k.rmsnorm_backward = rmsnorm_backward<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_norm_kernels)
-}
+BF_CPU_FAMILY(norms)

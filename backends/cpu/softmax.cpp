@@ -82,17 +82,6 @@ void cross_entropy_backward(int64_t rows, int64_t cols, const T* logits, const i
 }
 
 }  // namespace
-
-template <class T>
-void fill_softmax_kernels(Kernels<T>& k) {
-  k.softmax = softmax<T>;
-  k.softmax_backward = softmax_backward<T>;
-  k.cross_entropy = cross_entropy<T>;
-  k.cross_entropy_backward = cross_entropy_backward<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_softmax_kernels)
-}
+BF_CPU_FAMILY(softmax)

@@ -1,4 +1,4 @@
-// Assembles the CPU Kernels<T> table from the family files.
+// Assembles the CPU Kernels<T> table from the family files, one fill call per family of backends/kernel_list.h.
 #include "backends/cpu/cpu_kernels.h"
 
 namespace bf {
@@ -6,17 +6,8 @@ namespace bf {
 template <class T>
 static Kernels<T> build_cpu_table() {
   Kernels<T> k{};
-  cpu::fill_gemm_kernels(k);
-  cpu::fill_elementwise_kernels(k);
-  cpu::fill_activation_kernels(k);
-  cpu::fill_row_kernels(k);
-  cpu::fill_softmax_kernels(k);
-  cpu::fill_norm_kernels(k);
-  cpu::fill_embedding_kernels(k);
-  cpu::fill_permute_kernels(k);
-  cpu::fill_attention_kernels(k);
-  cpu::fill_attention_probs_kernels(k);
-  cpu::fill_optimizer_kernels(k);
+  BF_KERNEL_FAMILIES(BF_CALL_FAMILY_FILL, cpu)
+  BF_OPTIONAL_KERNEL_FAMILIES(BF_CALL_FAMILY_FILL, cpu)  // the CPU fills the optional families too
   return k;
 }
 

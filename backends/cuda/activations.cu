@@ -59,19 +59,6 @@ template <class T> void gelu_backward(int64_t n, const T* x, const T* dy, T* dx_
 }
 
 }  // namespace
-
-template <class T>
-void fill_activation_kernels(Kernels<T>& k) {
-  k.relu = relu<T>;
-  k.relu_backward = relu_backward<T>;
-  k.leaky_relu = leaky_relu<T>;
-  k.leaky_relu_backward = leaky_relu_backward<T>;
-  k.gelu = gelu<T>;
-  k.gelu_backward = gelu_backward<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_activation_kernels)
-}
+BF_CUDA_FAMILY(activations)

@@ -41,20 +41,12 @@ inline unsigned row_grid(int64_t rows) {
 // Block-per-item kernels (one block per embedding position): at most 2^31 - 1 blocks, then items in turn.
 inline unsigned block_grid(int64_t items) { return static_cast<unsigned>(std::clamp<int64_t>(items, 1, kMaxGridX)); }
 
-template <class T> void fill_gemm_kernels(Kernels<T>& k);
-template <class T> void fill_elementwise_kernels(Kernels<T>& k);
-template <class T> void fill_activation_kernels(Kernels<T>& k);
-template <class T> void fill_row_kernels(Kernels<T>& k);
-template <class T> void fill_softmax_kernels(Kernels<T>& k);
-template <class T> void fill_norm_kernels(Kernels<T>& k);
-template <class T> void fill_embedding_kernels(Kernels<T>& k);
-template <class T> void fill_permute_kernels(Kernels<T>& k);
-template <class T> void fill_attention_kernels(Kernels<T>& k);
-template <class T> void fill_optimizer_kernels(Kernels<T>& k);
+// fill_<family>_kernels(k) for every family of backends/kernel_list.h that the CUDA backend fills (not the
+// optional ones), each defined in backends/cuda/<family>.cu (matmul.cpp for the cuBLAS products).
+BF_KERNEL_FAMILIES(BF_DECLARE_FAMILY_FILL, T)
 
 }  // namespace bf::cuda
 
-// Instantiates a family's fill function for both floating types (one line at the end of each file).
-#define BF_CUDA_FAMILY(fill_fn)                            \
-  template void bf::cuda::fill_fn<float>(Kernels<float>&); \
-  template void bf::cuda::fill_fn<double>(Kernels<double>&);
+// Defines a family's fill function, every entry set to the function of the same name in the file (one
+// line at the end of each family file, outside any namespace).
+#define BF_CUDA_FAMILY(family) BF_DEFINE_FAMILY_FILL(cuda, family)

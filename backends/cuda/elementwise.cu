@@ -77,23 +77,6 @@ template <class T> void dot_acc(int64_t n, const T* a, const T* b, T* out_acc) {
 }
 
 }  // namespace
-
-template <class T>
-void fill_elementwise_kernels(Kernels<T>& k) {
-  k.add = add<T>;
-  k.sub = sub<T>;
-  k.mul = mul<T>;
-  k.scale = scale<T>;
-  k.axpy = axpy<T>;
-  k.mul_acc = mul_acc<T>;
-  k.scale_by = scale_by<T>;
-  k.scale_by_acc = scale_by_acc<T>;
-  k.dot_acc = dot_acc<T>;
-  k.fill = fill<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_elementwise_kernels)
-}
+BF_CUDA_FAMILY(elementwise)

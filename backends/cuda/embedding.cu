@@ -52,15 +52,6 @@ void embedding_backward(int64_t n_ids, int64_t dim, const int32_t* ids, const T*
 }
 
 }  // namespace
-
-template <class T>
-void fill_embedding_kernels(Kernels<T>& k) {
-  k.embedding = embedding<T>;
-  k.embedding_backward = embedding_backward<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_embedding_kernels)
-}
+BF_CUDA_FAMILY(embedding)

@@ -10,7 +10,7 @@ namespace {
 
 // mean = (1/n) sum x,  var = (1/n) sum (x - mean)^2,  rstd = 1/sqrt(var + eps),  y = (x - mean) rstd w + b
 template <class T>
-__global__ void layernorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean,
+__global__ void layer_norm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean,
                                  T* rstd) {
   BF_FOR_EACH_WARP_ROW(r, rows) {
     const T* xr = x + r * cols;
@@ -29,7 +29,7 @@ __global__ void layernorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, 
 
 // g = dy w;  dx += rstd (g - mean(g) - xhat mean(g xhat)),  xhat = (x - mean) rstd
 template <class T>
-__global__ void layernorm_dx_kernel(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd,
+__global__ void layer_norm_dx_kernel(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd,
                                     const T* dy, T* dx_acc) {
   BF_FOR_EACH_WARP_ROW(r, rows) {
     const T* xr = x + r * cols;
@@ -50,7 +50,7 @@ __global__ void layernorm_dx_kernel(int64_t rows, int64_t cols, const T* x, cons
 
 // rms = sqrt((1/n) sum x^2),  s = 1/(rms + eps),  y = x s w
 template <class T>
-__global__ void rmsnorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
+__global__ void rms_norm_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
   BF_FOR_EACH_WARP_ROW(r, rows) {
     const T* xr = x + r * cols;
     T sq = 0;
@@ -65,7 +65,7 @@ __global__ void rmsnorm_kernel(int64_t rows, int64_t cols, T eps, const T* x, co
 
 // dx_i += s g_i - s^2 x_i / (n rms) sum_j g_j x_j  (g = dy w; the second term is 0 when rms = 0)
 template <class T>
-__global__ void rmsnorm_dx_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy,
+__global__ void rms_norm_dx_kernel(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy,
                                   T* dx_acc) {
   BF_FOR_EACH_WARP_ROW(r, rows) {
     const T* xr = x + r * cols;
@@ -104,51 +104,40 @@ template <class T> struct RmsNormDw {
 };
 
 template <class T>
-void layernorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd) {
+void layer_norm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd) {
   if (rows <= 0 || cols <= 0) return;
-  layernorm_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, b, y, mean, rstd);
+  layer_norm_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, b, y, mean, rstd);
   BF_CUDA_CHECK_LAUNCH();
 }
 template <class T>
-void layernorm_backward(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd, const T* dy,
+void layer_norm_backward(int64_t rows, int64_t cols, const T* x, const T* w, const T* mean, const T* rstd, const T* dy,
                         T* dx_acc, T* dw_acc, T* db_acc) {
   if (rows <= 0 || cols <= 0) return;
   if (dx_acc) {
-    layernorm_dx_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, x, w, mean, rstd, dy, dx_acc);
+    layer_norm_dx_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, x, w, mean, rstd, dy, dx_acc);
     BF_CUDA_CHECK_LAUNCH();
   }
   if (dw_acc) column_sums_acc(rows, cols, LayerNormDw<T>{x, dy, mean, rstd, cols}, dw_acc);
   if (db_acc) column_sums_acc(rows, cols, Dy<T>{dy, cols}, db_acc);
 }
 template <class T>
-void rmsnorm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
+void rms_norm(int64_t rows, int64_t cols, T eps, const T* x, const T* w, T* y, T* rms) {
   if (rows <= 0 || cols <= 0) return;
-  rmsnorm_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, y, rms);
+  rms_norm_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, y, rms);
   BF_CUDA_CHECK_LAUNCH();
 }
 template <class T>
-void rmsnorm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy, T* dx_acc,
+void rms_norm_backward(int64_t rows, int64_t cols, T eps, const T* x, const T* w, const T* rms, const T* dy, T* dx_acc,
                       T* dw_acc) {
   if (rows <= 0 || cols <= 0) return;
   if (dx_acc) {
-    rmsnorm_dx_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, rms, dy, dx_acc);
+    rms_norm_dx_kernel<<<row_grid(rows), kBlock, 0, stream()>>>(rows, cols, eps, x, w, rms, dy, dx_acc);
     BF_CUDA_CHECK_LAUNCH();
   }
   if (dw_acc) column_sums_acc(rows, cols, RmsNormDw<T>{x, dy, rms, eps, cols}, dw_acc);
 }
 
 }  // namespace
-
-template <class T>
-void fill_norm_kernels(Kernels<T>& k) {
-  k.layernorm = layernorm<T>;
-  k.layernorm_backward = layernorm_backward<T>;
-  k.rmsnorm = rmsnorm<T>;
-  k.rmsnorm_backward = rmsnorm_backward<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_norm_kernels)
-}
+BF_CUDA_FAMILY(norms)

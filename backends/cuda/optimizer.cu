@@ -60,16 +60,6 @@ void sgd_update(int64_t n, T* p, const T* g, T* buf, T grad_scale, T lr, T momen
 }
 
 }  // namespace
-
-template <class T>
-void fill_optimizer_kernels(Kernels<T>& k) {
-  k.sum_squares_acc = sum_squares_acc<T>;
-  k.adamw_update = adamw_update<T>;
-  k.sgd_update = sgd_update<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_optimizer_kernels)
-}
+BF_CUDA_FAMILY(optimizer)

@@ -1,4 +1,5 @@
-// Assembles the CUDA Kernels<T> table from the family files (the same families as backends/cpu).
+// Assembles the CUDA Kernels<T> table from the family files, one fill call per family of
+// backends/kernel_list.h (the same families as backends/cpu, less the optional ones).
 #include "backends/cuda/cuda_kernels.h"
 #include "core/error.h"
 
@@ -7,16 +8,7 @@ namespace bf {
 template <class T>
 static Kernels<T> build_cuda_table() {
   Kernels<T> k{};
-  cuda::fill_gemm_kernels(k);
-  cuda::fill_elementwise_kernels(k);
-  cuda::fill_activation_kernels(k);
-  cuda::fill_row_kernels(k);
-  cuda::fill_softmax_kernels(k);
-  cuda::fill_norm_kernels(k);
-  cuda::fill_embedding_kernels(k);
-  cuda::fill_permute_kernels(k);
-  cuda::fill_attention_kernels(k);
-  cuda::fill_optimizer_kernels(k);
+  BF_KERNEL_FAMILIES(BF_CALL_FAMILY_FILL, cuda)  // the optional families stay null: the ops run unfused
   return k;
 }
 

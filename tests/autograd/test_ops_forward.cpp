@@ -261,14 +261,14 @@ TEST_CASE_TEMPLATE("layer_norm and rms_norm over the last axis", T, float, doubl
   const Tensor w = rand_t<T>({6}, rng, 0.5, 1.5), b = rand_t<T>({6}, rng);
   const Tensor y = bf::layer_norm(x, w, b, 1e-5);
   CHECK(y.shape() == x.shape());
-  NAIVE_CHECK_CLOSE(vals(y), naive::layernorm(vals(x), vals(w), vals(b), 6, 6, double(T(1e-5))).y,
+  NAIVE_CHECK_CLOSE(vals(y), naive::layer_norm(vals(x), vals(w), vals(b), 6, 6, double(T(1e-5))).y,
                     10 * naive::Tol<T>::rtol, 10 * naive::Tol<T>::atol);
   const Tensor r = bf::rms_norm(x, w, 1e-5);
   CHECK(r.shape() == x.shape());
-  NAIVE_CHECK_CLOSE_T(T, vals(r), naive::rmsnorm(vals(x), vals(w), 6, 6, double(T(1e-5))).y);
+  NAIVE_CHECK_CLOSE_T(T, vals(r), naive::rms_norm(vals(x), vals(w), 6, 6, double(T(1e-5))).y);
   // The eps argument is used: a large eps shrinks the rms-normalised output.
   const Tensor big = bf::rms_norm(x, w, 10.0);
-  NAIVE_CHECK_CLOSE_T(T, vals(big), naive::rmsnorm(vals(x), vals(w), 6, 6, 10.0).y);
+  NAIVE_CHECK_CLOSE_T(T, vals(big), naive::rms_norm(vals(x), vals(w), 6, 6, 10.0).y);
 }
 
 TEST_CASE_TEMPLATE("embedding gathers rows; split_heads and merge_heads permute", T, float, double) {

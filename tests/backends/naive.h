@@ -187,7 +187,7 @@ inline Vec cross_entropy_grad(const Vec& x, const std::vector<int32_t>& t, int64
 struct LayerNormOut {
   Vec y, mean, rstd;
 };
-inline LayerNormOut layernorm(const Vec& x, const Vec& w, const Vec& b, int64_t rows, int64_t cols, double eps) {
+inline LayerNormOut layer_norm(const Vec& x, const Vec& w, const Vec& b, int64_t rows, int64_t cols, double eps) {
   LayerNormOut o{Vec(x.size()), Vec(rows), Vec(rows)};
   for (int64_t r = 0; r < rows; ++r) {
     const double* xr = &x[r * cols];
@@ -208,8 +208,8 @@ struct NormGrads {
 };
 // LayerNorm gradients through the explicit Jacobian: with xhat = (x - mu) rstd,
 //   d xhat_j / d x_i = rstd (delta_ij - 1/n - xhat_i xhat_j / n),   y_j = xhat_j w_j + b_j.
-inline NormGrads layernorm_grads(const Vec& x, const Vec& w, const Vec& dy, int64_t rows, int64_t cols, double eps) {
-  const LayerNormOut f = layernorm(x, w, Vec(cols, 0.0), rows, cols, eps);
+inline NormGrads layer_norm_grads(const Vec& x, const Vec& w, const Vec& dy, int64_t rows, int64_t cols, double eps) {
+  const LayerNormOut f = layer_norm(x, w, Vec(cols, 0.0), rows, cols, eps);
   NormGrads g{Vec(x.size(), 0.0), Vec(cols, 0.0), Vec(cols, 0.0)};
   const double n = static_cast<double>(cols);
   for (int64_t r = 0; r < rows; ++r) {
@@ -235,7 +235,7 @@ inline NormGrads layernorm_grads(const Vec& x, const Vec& w, const Vec& dy, int6
 struct RmsNormOut {
   Vec y, rms;
 };
-inline RmsNormOut rmsnorm(const Vec& x, const Vec& w, int64_t rows, int64_t cols, double eps) {
+inline RmsNormOut rms_norm(const Vec& x, const Vec& w, int64_t rows, int64_t cols, double eps) {
   RmsNormOut o{Vec(x.size()), Vec(rows)};
   for (int64_t r = 0; r < rows; ++r) {
     double sq = 0;
@@ -247,8 +247,8 @@ inline RmsNormOut rmsnorm(const Vec& x, const Vec& w, int64_t rows, int64_t cols
 }
 // Explicit Jacobian: s = 1/(rms + eps), d rms/d x_i = x_i / (n rms) (0 when rms = 0),
 //   d y_j / d x_i = w_j (delta_ij s - x_j s^2 d rms/d x_i).
-inline NormGrads rmsnorm_grads(const Vec& x, const Vec& w, const Vec& dy, int64_t rows, int64_t cols, double eps) {
-  const RmsNormOut f = rmsnorm(x, w, rows, cols, eps);
+inline NormGrads rms_norm_grads(const Vec& x, const Vec& w, const Vec& dy, int64_t rows, int64_t cols, double eps) {
+  const RmsNormOut f = rms_norm(x, w, rows, cols, eps);
   NormGrads g{Vec(x.size(), 0.0), Vec(cols, 0.0), Vec()};
   const double n = static_cast<double>(cols);
   for (int64_t r = 0; r < rows; ++r) {

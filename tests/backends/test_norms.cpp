@@ -46,22 +46,22 @@ TEST_CASE("the naive norm Jacobians agree with finite differences") {
   const naive::Vec b = naive::to_d(naive::random_vec<double>(cols, rng));
   const naive::Vec dy = naive::to_d(naive::random_vec<double>(rows * cols, rng));
 
-  const naive::NormGrads ln = naive::layernorm_grads(x, w, dy, rows, cols, eps);
-  NAIVE_CHECK_CLOSE(ln.dx, numeric_vjp(x, dy, [&](const naive::Vec& v) { return naive::layernorm(v, w, b, rows, cols, eps).y; }),
+  const naive::NormGrads ln = naive::layer_norm_grads(x, w, dy, rows, cols, eps);
+  NAIVE_CHECK_CLOSE(ln.dx, numeric_vjp(x, dy, [&](const naive::Vec& v) { return naive::layer_norm(v, w, b, rows, cols, eps).y; }),
                     1e-6, 1e-8);
-  NAIVE_CHECK_CLOSE(ln.dw, numeric_vjp(w, dy, [&](const naive::Vec& v) { return naive::layernorm(x, v, b, rows, cols, eps).y; }),
+  NAIVE_CHECK_CLOSE(ln.dw, numeric_vjp(w, dy, [&](const naive::Vec& v) { return naive::layer_norm(x, v, b, rows, cols, eps).y; }),
                     1e-6, 1e-8);
-  NAIVE_CHECK_CLOSE(ln.db, numeric_vjp(b, dy, [&](const naive::Vec& v) { return naive::layernorm(x, w, v, rows, cols, eps).y; }),
+  NAIVE_CHECK_CLOSE(ln.db, numeric_vjp(b, dy, [&](const naive::Vec& v) { return naive::layer_norm(x, w, v, rows, cols, eps).y; }),
                     1e-6, 1e-8);
 
-  const naive::NormGrads rn = naive::rmsnorm_grads(x, w, dy, rows, cols, eps);
-  NAIVE_CHECK_CLOSE(rn.dx, numeric_vjp(x, dy, [&](const naive::Vec& v) { return naive::rmsnorm(v, w, rows, cols, eps).y; }),
+  const naive::NormGrads rn = naive::rms_norm_grads(x, w, dy, rows, cols, eps);
+  NAIVE_CHECK_CLOSE(rn.dx, numeric_vjp(x, dy, [&](const naive::Vec& v) { return naive::rms_norm(v, w, rows, cols, eps).y; }),
                     1e-6, 1e-8);
-  NAIVE_CHECK_CLOSE(rn.dw, numeric_vjp(w, dy, [&](const naive::Vec& v) { return naive::rmsnorm(x, v, rows, cols, eps).y; }),
+  NAIVE_CHECK_CLOSE(rn.dw, numeric_vjp(w, dy, [&](const naive::Vec& v) { return naive::rms_norm(x, v, rows, cols, eps).y; }),
                     1e-6, 1e-8);
 }
 
-TEST_CASE_TEMPLATE("layernorm forward: output, mean and rstd", T, float, double) {
+TEST_CASE_TEMPLATE("layer_norm forward: output, mean and rstd", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(61);
   for (RC s : kShapes) {
@@ -71,9 +71,9 @@ TEST_CASE_TEMPLATE("layernorm forward: output, mean and rstd", T, float, double)
     const auto x = naive::random_vec<T>(s.rows * s.cols, rng, -2, 3);
     const auto w = naive::random_vec<T>(s.cols, rng, 0.5, 1.5), b = naive::random_vec<T>(s.cols, rng);
     std::vector<T> y(x.size(), T(9)), mean(s.rows, T(9)), rstd(s.rows, T(9));
-    K.layernorm(s.rows, s.cols, T(eps), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
+    K.layer_norm(s.rows, s.cols, T(eps), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
     const naive::LayerNormOut want =
-        naive::layernorm(naive::to_d(x), naive::to_d(w), naive::to_d(b), s.rows, s.cols, double(T(eps)));
+        naive::layer_norm(naive::to_d(x), naive::to_d(w), naive::to_d(b), s.rows, s.cols, double(T(eps)));
     // rstd can reach 1/sqrt(eps) ~ 316 (a one-column row has variance 0): scale the tolerance with it.
     NAIVE_CHECK_CLOSE(naive::to_d(y), want.y, 10 * naive::Tol<T>::rtol, 10 * naive::Tol<T>::atol);
     NAIVE_CHECK_CLOSE_T(T, naive::to_d(mean), want.mean);
@@ -81,17 +81,17 @@ TEST_CASE_TEMPLATE("layernorm forward: output, mean and rstd", T, float, double)
   }
 }
 
-TEST_CASE_TEMPLATE("layernorm of a constant row gives exactly the bias", T, float, double) {
+TEST_CASE_TEMPLATE("layer_norm of a constant row gives exactly the bias", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   const std::vector<T> x = {T(2.5), T(2.5), T(2.5), T(2.5)}, w = {T(1), T(2), T(3), T(4)};
   const std::vector<T> b = {T(0.5), T(-1), T(0), T(7)};
   std::vector<T> y(4), mean(1), rstd(1);
-  K.layernorm(1, 4, T(1e-5), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
+  K.layer_norm(1, 4, T(1e-5), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
   NAIVE_CHECK_CLOSE(naive::to_d(y), naive::to_d(b), 0.0, 0.0);
   CHECK(double(mean[0]) == 2.5);
 }
 
-TEST_CASE_TEMPLATE("layernorm_backward accumulates dx, dw, db for every subset of wanted gradients", T, float, double) {
+TEST_CASE_TEMPLATE("layer_norm_backward accumulates dx, dw, db for every subset of wanted gradients", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(62);
   for (RC s : kShapes) {
@@ -103,9 +103,9 @@ TEST_CASE_TEMPLATE("layernorm_backward accumulates dx, dw, db for every subset o
     const auto w = naive::random_vec<T>(s.cols, rng, 0.5, 1.5), b = naive::random_vec<T>(s.cols, rng);
     const auto dy = naive::random_vec<T>(x.size(), rng);
     std::vector<T> y(x.size()), mean(s.rows), rstd(s.rows);
-    K.layernorm(s.rows, s.cols, T(eps), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
+    K.layer_norm(s.rows, s.cols, T(eps), x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data());
     const naive::NormGrads g =
-        naive::layernorm_grads(naive::to_d(x), naive::to_d(w), naive::to_d(dy), s.rows, s.cols, double(T(eps)));
+        naive::layer_norm_grads(naive::to_d(x), naive::to_d(w), naive::to_d(dy), s.rows, s.cols, double(T(eps)));
     const auto dx0 = naive::random_vec<T>(x.size(), rng), dw0 = naive::random_vec<T>(s.cols, rng),
                db0 = naive::random_vec<T>(s.cols, rng);
     // dw and db are sums over rows: allow for their rounding.
@@ -116,7 +116,7 @@ TEST_CASE_TEMPLATE("layernorm_backward accumulates dx, dw, db for every subset o
       CAPTURE(want_dw);
       CAPTURE(want_db);
       std::vector<T> dx = dx0, dw = dw0, db = db0;
-      K.layernorm_backward(s.rows, s.cols, x.data(), w.data(), mean.data(), rstd.data(), dy.data(),
+      K.layer_norm_backward(s.rows, s.cols, x.data(), w.data(), mean.data(), rstd.data(), dy.data(),
                            want_dx ? dx.data() : nullptr, want_dw ? dw.data() : nullptr, want_db ? db.data() : nullptr);
       naive::Vec ex = naive::to_d(dx0), ew = naive::to_d(dw0), eb = naive::to_d(db0);
       if (want_dx)
@@ -132,7 +132,7 @@ TEST_CASE_TEMPLATE("layernorm_backward accumulates dx, dw, db for every subset o
   }
 }
 
-TEST_CASE_TEMPLATE("rmsnorm forward: output and saved rms", T, float, double) {
+TEST_CASE_TEMPLATE("rms_norm forward: output and saved rms", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(63);
   for (RC s : kShapes) {
@@ -144,14 +144,14 @@ TEST_CASE_TEMPLATE("rmsnorm forward: output and saved rms", T, float, double) {
       for (int64_t c = 0; c < s.cols; ++c) x[c] = T(0);  // an all-zero row: rms = 0, y = 0
     const auto w = naive::random_vec<T>(s.cols, rng, 0.5, 1.5);
     std::vector<T> y(x.size(), T(9)), rms(s.rows, T(9));
-    K.rmsnorm(s.rows, s.cols, T(eps), x.data(), w.data(), y.data(), rms.data());
-    const naive::RmsNormOut want = naive::rmsnorm(naive::to_d(x), naive::to_d(w), s.rows, s.cols, double(T(eps)));
+    K.rms_norm(s.rows, s.cols, T(eps), x.data(), w.data(), y.data(), rms.data());
+    const naive::RmsNormOut want = naive::rms_norm(naive::to_d(x), naive::to_d(w), s.rows, s.cols, double(T(eps)));
     NAIVE_CHECK_CLOSE_T(T, naive::to_d(y), want.y);
     NAIVE_CHECK_CLOSE_T(T, naive::to_d(rms), want.rms);
   }
 }
 
-TEST_CASE_TEMPLATE("rmsnorm_backward accumulates dx and dw for every subset of wanted gradients", T, float, double) {
+TEST_CASE_TEMPLATE("rms_norm_backward accumulates dx and dw for every subset of wanted gradients", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(64);
   for (RC s : kShapes) {
@@ -164,16 +164,16 @@ TEST_CASE_TEMPLATE("rmsnorm_backward accumulates dx and dw for every subset of w
     const auto w = naive::random_vec<T>(s.cols, rng, 0.5, 1.5);
     const auto dy = naive::random_vec<T>(x.size(), rng);
     std::vector<T> y(x.size()), rms(s.rows);
-    K.rmsnorm(s.rows, s.cols, T(eps), x.data(), w.data(), y.data(), rms.data());
+    K.rms_norm(s.rows, s.cols, T(eps), x.data(), w.data(), y.data(), rms.data());
     const naive::NormGrads g =
-        naive::rmsnorm_grads(naive::to_d(x), naive::to_d(w), naive::to_d(dy), s.rows, s.cols, double(T(eps)));
+        naive::rms_norm_grads(naive::to_d(x), naive::to_d(w), naive::to_d(dy), s.rows, s.cols, double(T(eps)));
     const auto dx0 = naive::random_vec<T>(x.size(), rng), dw0 = naive::random_vec<T>(s.cols, rng);
     for (int mask = 0; mask < 4; ++mask) {
       const bool want_dx = mask & 1, want_dw = mask & 2;
       CAPTURE(want_dx);
       CAPTURE(want_dw);
       std::vector<T> dx = dx0, dw = dw0;
-      K.rmsnorm_backward(s.rows, s.cols, T(eps), x.data(), w.data(), rms.data(), dy.data(),
+      K.rms_norm_backward(s.rows, s.cols, T(eps), x.data(), w.data(), rms.data(), dy.data(),
                          want_dx ? dx.data() : nullptr, want_dw ? dw.data() : nullptr);
       naive::Vec ex = naive::to_d(dx0), ew = naive::to_d(dw0);
       if (want_dx)

@@ -1,4 +1,4 @@
-// Tensor: factories, seeded random factories, views (reshape shares storage), deep copies, dtype
+// Tensor: factories, seeded random factories, views (view shares storage), deep copies, dtype
 // conversion, element access and its errors, printing.
 #include <doctest/doctest.h>
 
@@ -110,25 +110,25 @@ TEST_CASE("randn has roughly the requested mean and standard deviation over 10k 
   CHECK(std::abs(s / u.size() - 3.0) < 0.03);
 }
 
-TEST_CASE("reshape shares storage both ways and rejects a wrong element count") {
+TEST_CASE("view shares storage both ways and rejects a wrong element count") {
   Tensor a = Tensor::from_vector(std::vector<float>{0, 1, 2, 3, 4, 5}, {2, 3});
-  Tensor b = a.reshape({3, 2});
+  Tensor b = a.view({3, 2});
   CHECK(b.shape() == Shape{3, 2});
   CHECK(b.raw_data() == a.raw_data());
   b.set({2, 1}, 50.0);  // element 5
   CHECK(a.at({1, 2}) == 50.0);
   a.set({0, 1}, -10.0);  // element 1
   CHECK(b.at({0, 1}) == -10.0);
-  Tensor flat = b.reshape({6});
+  Tensor flat = b.view({6});
   flat.set({3}, 33.0);
   CHECK(a.at({1, 0}) == 33.0);
-  CHECK(a.reshape({1, 1, 2, 3}).at({0, 0, 1, 0}) == 33.0);
-  CHECK(Tensor::full({1}, 2.0).reshape(Shape{}).item() == 2.0);
+  CHECK(a.view({1, 1, 2, 3}).at({0, 0, 1, 0}) == 33.0);
+  CHECK(Tensor::full({1}, 2.0).view(Shape{}).item() == 2.0);
 
-  CHECK_THROWS_AS(a.reshape({4, 2}), bf::Error);
-  CHECK_THROWS_AS(a.reshape({7}), bf::Error);
-  CHECK_THROWS_WITH(a.reshape({5}), doctest::Contains("[2, 3]"));
-  CHECK_THROWS_WITH(a.reshape({5}), doctest::Contains("[5]"));
+  CHECK_THROWS_AS(a.view({4, 2}), bf::Error);
+  CHECK_THROWS_AS(a.view({7}), bf::Error);
+  CHECK_THROWS_WITH(a.view({5}), doctest::Contains("[2, 3]"));
+  CHECK_THROWS_WITH(a.view({5}), doctest::Contains("[5]"));
   // detach is also a view.
   Tensor d = a.detach();
   d.set({0, 0}, 8.0);
@@ -148,7 +148,7 @@ TEST_CASE("clone is a deep copy") {
   a.set({1, 1}, -4.0);
   CHECK(c.at({1, 1}) == 4.0);
   // A clone of a view copies only the view's elements into fresh storage.
-  Tensor v = a.reshape({4}).clone();
+  Tensor v = a.view({4}).clone();
   v.set({2}, 9.0);
   CHECK(a.at({1, 0}) == 3.0);
 }

@@ -5,6 +5,7 @@
 // (+=) is checked, not just the values.
 #include <doctest/doctest.h>
 
+#include "backends/kernels.h"
 #include "backends/naive.h"
 #include "cuda/parity.h"
 #include "cuda/softmax_cases.h"
@@ -21,6 +22,16 @@ std::vector<T> rand_vec(size_t n, bf::Rng& rng, double lo = -1, double hi = 1) {
 }
 
 }  // namespace
+
+TEST_CASE_TEMPLATE("every entry of the CUDA table is filled, the optional families left null", T, float, double) {
+  const bf::Kernels<T>& k = bf::cuda_kernels<T>();
+#define BF_FILLED(name, params) CHECK_MESSAGE(static_cast<bool>(k.name != nullptr), #name " is null");
+#define BF_LEFT_NULL(name, params) CHECK_MESSAGE(static_cast<bool>(k.name == nullptr), #name " is filled");
+  BF_KERNEL_FAMILIES(BF_KERNELS_OF_FAMILY, BF_FILLED)
+  BF_OPTIONAL_KERNEL_FAMILIES(BF_KERNELS_OF_FAMILY, BF_LEFT_NULL)  // the ops then run the unfused kernels
+#undef BF_FILLED
+#undef BF_LEFT_NULL
+}
 
 TEST_CASE_TEMPLATE("gemm and gemm_batched, every transpose combination", T, float, double) {
   struct Case {
@@ -99,7 +110,7 @@ TEST_CASE_TEMPLATE("activations and their backward", T, float, double) {
   }, {2e-6, 1e-6});
 }
 
-TEST_CASE_TEMPLATE("row kernels: bias_add, sum_rows_acc, sum_axis, broadcast_axis_acc", T, float, double) {
+TEST_CASE_TEMPLATE("reduce kernels: add_bias, sum_rows_acc, sum_axis, broadcast_axis_acc", T, float, double) {
   struct Case {
     int64_t rows, cols;
   };
@@ -117,7 +128,7 @@ TEST_CASE_TEMPLATE("row kernels: bias_add, sum_rows_acc, sum_axis, broadcast_axi
     run_parity<T>("rows", [&](Side<T>& d) {
       T *px = d.put(x), *pb = d.put(bias), *y = d.put(dx0), *acc = d.put(acc0);
       T *sums = d.put(std::vector<T>(outer * inner, T(-9))), *dx = d.put(dx0);
-      d.k.bias_add(s.rows, s.cols, px, pb, y);
+      d.k.add_bias(s.rows, s.cols, px, pb, y);
       d.k.sum_rows_acc(s.rows, s.cols, px, acc);
       d.k.sum_axis(outer, len, inner, px, sums);
       d.k.broadcast_axis_acc(outer, len, inner, T(0.5), d.put(dy), dx);
@@ -199,7 +210,7 @@ TEST_CASE_TEMPLATE("cross_entropy and its backward (ignored rows, all rows ignor
   }
 }
 
-TEST_CASE_TEMPLATE("layernorm and rmsnorm, forward and backward (every gradient subset)", T, float, double) {
+TEST_CASE_TEMPLATE("layer_norm and rms_norm, forward and backward (every gradient subset)", T, float, double) {
   struct Case {
     int64_t rows, cols;
   };
@@ -220,11 +231,11 @@ TEST_CASE_TEMPLATE("layernorm and rmsnorm, forward and backward (every gradient 
         T *y = d.put(dx0), *mean = d.put(std::vector<T>(s.rows)), *rstd = d.put(std::vector<T>(s.rows));
         T *y2 = d.put(dx0), *rms = d.put(std::vector<T>(s.rows));
         T *dx = d.put(dx0), *dw = d.put(dw0), *db = d.put(db0), *dx2 = d.put(dx0), *dw2 = d.put(dw0);
-        d.k.layernorm(s.rows, s.cols, eps, px, pw, pb, y, mean, rstd);
-        d.k.layernorm_backward(s.rows, s.cols, px, pw, mean, rstd, pdy, wanted & 1 ? dx : nullptr,
+        d.k.layer_norm(s.rows, s.cols, eps, px, pw, pb, y, mean, rstd);
+        d.k.layer_norm_backward(s.rows, s.cols, px, pw, mean, rstd, pdy, wanted & 1 ? dx : nullptr,
                                wanted & 2 ? dw : nullptr, wanted & 4 ? db : nullptr);
-        d.k.rmsnorm(s.rows, s.cols, eps, px, pw, y2, rms);
-        d.k.rmsnorm_backward(s.rows, s.cols, eps, px, pw, rms, pdy, wanted & 1 ? dx2 : nullptr, wanted & 2 ? dw2 : nullptr);
+        d.k.rms_norm(s.rows, s.cols, eps, px, pw, y2, rms);
+        d.k.rms_norm_backward(s.rows, s.cols, eps, px, pw, rms, pdy, wanted & 1 ? dx2 : nullptr, wanted & 2 ? dw2 : nullptr);
         return Outputs{d.get(y), d.get(mean), d.get(rstd), d.get(y2), d.get(rms),
                        d.get(dx), d.get(dw), d.get(db), d.get(dx2), d.get(dw2)};
       }, {1e-4, 2e-5});

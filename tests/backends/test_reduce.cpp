@@ -1,4 +1,4 @@
-// Row kernels: bias_add, sum_rows_acc (the bias gradient), sum_axis and broadcast_axis_acc (sum/mean and
+// The reduce family: add_bias, sum_rows_acc (the bias gradient), sum_axis and broadcast_axis_acc (sum/mean and
 // their backward), each at a small size and one above the OpenMP grain.
 #include <doctest/doctest.h>
 
@@ -20,7 +20,7 @@ constexpr OLI kAxisShapes[] = {{1, 1, 1}, {1, 4, 1}, {2, 3, 4}, {3, 1, 5}, {5, 7
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("bias_add adds b[c] to every row", T, float, double) {
+TEST_CASE_TEMPLATE("add_bias adds b[c] to every row", T, float, double) {
   const auto& K = bf::cpu_kernels<T>();
   bf::Rng rng(41);
   for (RC s : kRowShapes) {
@@ -28,14 +28,14 @@ TEST_CASE_TEMPLATE("bias_add adds b[c] to every row", T, float, double) {
     CAPTURE(s.cols);
     const auto x = naive::random_vec<T>(s.rows * s.cols, rng), b = naive::random_vec<T>(s.cols, rng);
     std::vector<T> y(x.size(), T(-9));
-    K.bias_add(s.rows, s.cols, x.data(), b.data(), y.data());
+    K.add_bias(s.rows, s.cols, x.data(), b.data(), y.data());
     naive::Vec want(x.size());
     for (int64_t r = 0; r < s.rows; ++r)
       for (int64_t c = 0; c < s.cols; ++c) want[r * s.cols + c] = double(x[r * s.cols + c]) + double(b[c]);
     NAIVE_CHECK_CLOSE_T(T, naive::to_d(y), want);
     // In place (y == x), as linear uses it.
     std::vector<T> inplace = x;
-    K.bias_add(s.rows, s.cols, inplace.data(), b.data(), inplace.data());
+    K.add_bias(s.rows, s.cols, inplace.data(), b.data(), inplace.data());
     NAIVE_CHECK_CLOSE_T(T, naive::to_d(inplace), want);
   }
 }

@@ -1,8 +1,9 @@
-// The table's gemm and gemm_batched: f64 always from OpenBLAS, f32 from the selected provider
-// (backends/cpu_gemm.h says how it is chosen).
+// The matmul family of the table (gemm and gemm_batched): f64 always from OpenBLAS, f32 from the selected
+// provider (backends/cpu_gemm.h says how it is chosen).
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/gemm_providers.h"
@@ -68,20 +69,17 @@ std::string cpu_gemm_description(const std::string& name) {
 
 namespace bf::cpu {
 
+// The matmul family's entries come from a provider chosen at run time, not from functions of this file.
 template <class T>
-void fill_gemm_kernels(Kernels<T>& k) {
-  if constexpr (std::is_same_v<T, float>) {
-    const GemmProvider<float> p = select_cpu_gemm_provider(std::getenv("BAREFORMER_GEMM"));
-    k.gemm = p.gemm;
-    k.gemm_batched = p.gemm_batched;
-  } else {
-    k.gemm = openblas_gemm<T>;
-    k.gemm_batched = openblas_gemm_batched<T>;
-  }
+void fill_matmul_kernels(Kernels<T>& k) {
+  GemmProvider<T> p;
+  if constexpr (std::is_same_v<T, float>) p = select_cpu_gemm_provider(std::getenv("BAREFORMER_GEMM"));
+  else p = cpu_gemm_providers<T>().front();  // OpenBLAS, the one f64 provider
+#define BF_SET_FROM_PROVIDER(entry, params) k.entry = p.entry;
+  BF_KERNELS_matmul(BF_SET_FROM_PROVIDER)
+#undef BF_SET_FROM_PROVIDER
 }
 
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_gemm_kernels)
-}
+BF_INSTANTIATE_FAMILY_FILL(cpu, matmul)

@@ -1,4 +1,4 @@
-// Row-wise kernels: bias add, column sums (the bias gradient), sums over an axis and their broadcast.
+// The reduce family: the bias add and its gradient (column sums), sums over an axis and their broadcast.
 #include <vector>
 
 #include "backends/cpu/cpu_kernels.h"
@@ -7,7 +7,7 @@ namespace bf::cpu {
 namespace {
 
 // y[r,c] = x[r,c] + b[c]
-template <class T> void bias_add(int64_t rows, int64_t cols, const T* x, const T* b, T* y) {
+template <class T> void add_bias(int64_t rows, int64_t cols, const T* x, const T* b, T* y) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelGrain)
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) y[r * cols + c] = x[r * cols + c] + b[c];
@@ -50,17 +50,6 @@ template <class T> void broadcast_axis_acc(int64_t outer, int64_t len, int64_t i
 }
 
 }  // namespace
-
-template <class T>
-void fill_row_kernels(Kernels<T>& k) {
-  k.bias_add = bias_add<T>;
-  k.sum_rows_acc = sum_rows_acc<T>;
-  k.sum_axis = sum_axis<T>;
-  k.broadcast_axis_acc = broadcast_axis_acc<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_row_kernels)
-}
+BF_CPU_FAMILY(reduce)

@@ -33,15 +33,6 @@ template <class T> void merge_heads(int64_t b, int64_t t, int64_t h, int64_t dk,
 }
 
 }  // namespace
-
-template <class T>
-void fill_permute_kernels(Kernels<T>& k) {
-  k.split_heads = split_heads<T>;
-  k.merge_heads = merge_heads<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_permute_kernels)
-}
+BF_CUDA_FAMILY(heads)

@@ -65,15 +65,6 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
 }
 
 }  // namespace
-
-template <class T>
-void fill_gemm_kernels(Kernels<T>& k) {
-  k.gemm = gemm<T>;
-  k.gemm_batched = gemm_batched<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_gemm_kernels)
-}
+BF_CUDA_FAMILY(matmul)

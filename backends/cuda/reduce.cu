@@ -1,11 +1,12 @@
-// Row-wise kernels: bias add, column sums (the bias gradient), sums over an axis and their broadcast.
+// The reduce family: the bias add and its gradient (column sums), sums over an axis and their broadcast.
+// The deterministic reduction primitives it builds on are in reduce.cuh.
 #include "backends/cuda/reduce.cuh"
 
 namespace bf::cuda {
 namespace {
 
 // y[r,c] = x[r,c] + b[c]. Grid-stride over the rows*cols elements; element i is (i / cols, i % cols).
-template <class T> __global__ void bias_add_kernel(int64_t n, int64_t cols, const T* x, const T* b, T* y) {
+template <class T> __global__ void add_bias_kernel(int64_t n, int64_t cols, const T* x, const T* b, T* y) {
   BF_GRID_STRIDE(i, n) y[i] = x[i] + b[i % cols];
 }
 
@@ -49,8 +50,8 @@ __global__ void broadcast_axis_acc_kernel(int64_t n, int64_t len, int64_t inner,
   }
 }
 
-template <class T> void bias_add(int64_t rows, int64_t cols, const T* x, const T* b, T* y) {
-  BF_LAUNCH_1D(bias_add_kernel<T>, rows * cols, cols, x, b, y);
+template <class T> void add_bias(int64_t rows, int64_t cols, const T* x, const T* b, T* y) {
+  BF_LAUNCH_1D(add_bias_kernel<T>, rows * cols, cols, x, b, y);
 }
 
 // out[c] += sum_r x[r,c]: column_sums_acc (fixed row chunks per column, then the chunks in order).
@@ -78,17 +79,6 @@ template <class T> void broadcast_axis_acc(int64_t outer, int64_t len, int64_t i
 }
 
 }  // namespace
-
-template <class T>
-void fill_row_kernels(Kernels<T>& k) {
-  k.bias_add = bias_add<T>;
-  k.sum_rows_acc = sum_rows_acc<T>;
-  k.sum_axis = sum_axis<T>;
-  k.broadcast_axis_acc = broadcast_axis_acc<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_row_kernels)
-}
+BF_CUDA_FAMILY(reduce)

@@ -30,15 +30,6 @@ template <class T> void merge_heads(int64_t b, int64_t t, int64_t h, int64_t dk,
 }
 
 }  // namespace
-
-template <class T>
-void fill_permute_kernels(Kernels<T>& k) {
-  k.split_heads = split_heads<T>;
-  k.merge_heads = merge_heads<T>;
-}
-
 }  // namespace bf::cpu
 
-namespace bf {
-BF_CPU_FAMILY(fill_permute_kernels)
-}
+BF_CPU_FAMILY(heads)

@@ -92,15 +92,6 @@ void attention_mix_backward(int64_t batch, int64_t heads, int64_t t, const T* a,
 }
 
 }  // namespace
-
-template <class T>
-void fill_attention_kernels(Kernels<T>& k) {
-  k.attention_mix = attention_mix<T>;
-  k.attention_mix_backward = attention_mix_backward<T>;
-}
-
 }  // namespace bf::cuda
 
-namespace bf {
-BF_CUDA_FAMILY(fill_attention_kernels)
-}
+BF_CUDA_FAMILY(attention_mix)
