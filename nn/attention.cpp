@@ -11,10 +11,9 @@ Tensor causal_centring_matrix(int64_t t, DType dtype, Device device) {
   return softmax(Tensor::zeros({t, t}, dtype, device), /*causal=*/true);
 }
 
-Attention::Attention(InitContext& ctx, const std::string& prefix, const ModelConfig& config, MatrixKind value_kind)
-    : heads_(config.n_head), kind_(config.block.attention) {
-  const int64_t d = config.d_model;
-  const BlockSpec& spec = config.block;
+Attention::Attention(InitContext& ctx, const std::string& prefix, const AttentionSpec& spec)
+    : heads_(spec.n_head), kind_(spec.kind) {
+  const int64_t d = spec.d_model;
   // Zero-initialised queries make Q K^T = 0, so A = softmax(M) = C and shaped attention starts at A' = I.
   q_weight_ = ctx.params.add(prefix + ".q.weight",
                              spec.zero_init_queries ? ctx.constant({d, d}, 0.0) : ctx.normal({d, d}, ctx.init_std),
@@ -22,7 +21,7 @@ Attention::Attention(InitContext& ctx, const std::string& prefix, const ModelCon
   q_bias_ = ctx.params.add(prefix + ".q.bias", ctx.constant({d}, 0.0), ParamGroup::bias);
   k_weight_ = ctx.params.add(prefix + ".k.weight", ctx.normal({d, d}, ctx.init_std), ParamGroup::matrix);
   k_bias_ = ctx.params.add(prefix + ".k.bias", ctx.constant({d}, 0.0), ParamGroup::bias);
-  value_ = SquareMatrix(ctx, prefix + ".v", value_kind, spec.value_proj_init, d);
+  value_ = SquareMatrix(ctx, prefix + ".v", spec.value, spec.value_proj_init, d);
   proj_ = SquareMatrix(ctx, prefix + ".proj", spec.proj, spec.value_proj_init, d);
   if (kind_ != AttentionKind::softmax) {
     // skipinit (Eq. 4) starts at alpha = 1, beta = 0; shaped (Eq. 5) at alpha = beta = gamma = 1.

@@ -10,12 +10,18 @@ namespace bf {
 class Attention {
  public:
   Attention() = default;
-  Attention(InitContext& ctx, const std::string& prefix, const ModelConfig& config, MatrixKind value_kind);
+  Attention(InitContext& ctx, const std::string& prefix, const AttentionSpec& spec);
   // x [B, T, d] (already normalised) -> [B, T, d]; `probs`, when given, receives A = softmax(...) [B, H, T, T].
   // With `cache` (inference), x holds the T positions after the cache.length already read: their keys
   // and values are appended and each row attends to every position up to its own (nn/kv_cache.h).
   Tensor forward(const Tensor& x, Tensor* probs = nullptr, AttentionCache* cache = nullptr) const;
   AttentionKind kind() const { return kind_; }
+  // The per-head gains of shaped / skipinit attention ([H] each; undefined where the kind has none) and
+  // W^V, for the diagnostics.
+  const Tensor& alpha() const { return alpha_; }
+  const Tensor& beta() const { return beta_; }
+  const Tensor& gamma() const { return gamma_; }
+  const SquareMatrix& value() const { return value_; }
 
  private:
   int64_t heads_ = 1;

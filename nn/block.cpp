@@ -4,53 +4,70 @@
 
 namespace bf {
 
-Block::Block(InitContext& ctx, int index, const ModelConfig& config) : spec_(config.block) {
-  const std::string p = "blocks." + std::to_string(index);
-  const int64_t d = config.d_model;
-  const bool first = index == 0;
-  norm1_ = Norm(ctx, p + ".norm1", first ? spec_.first_norm1 : spec_.norm1, d, config.norm_eps);
-  if (!spec_.parallel) norm2_ = Norm(ctx, p + ".norm2", spec_.norm2, d, config.norm_eps);
-  attn_ = Attention(ctx, p + ".attn", config, first ? spec_.first_value : spec_.value);
-  mlp_ = Mlp(ctx, p + ".mlp", d, config.mlp_ratio, config.activation, config.leaky_slope);
-  if (!spec_.parallel) a_SA_ = BranchGain(ctx, p + ".gain.a_SA", spec_.a_SA);
-  b_SA_ = BranchGain(ctx, p + ".gain.b_SA", spec_.b_SA);
-  a_FF_ = BranchGain(ctx, p + ".gain.a_FF", spec_.a_FF);
-  b_FF_ = BranchGain(ctx, p + ".gain.b_FF", spec_.b_FF);
+Block::Block(InitContext& ctx, const BlockSpec& spec) : name_(block_name(spec.index)), layout_(spec.layout) {
+  const int64_t d = spec.attention.d_model;
+  auto norm = [&](const char* which, NormKind kind) { return Norm(ctx, name_ + "." + which, kind, d, spec.norm_eps); };
+  auto gains = [&](const auto& of_spec, auto& of_block) {
+    for_each_gain(of_spec, of_block, [&](const char* gain, const Gain& g, BranchGain& out) {
+      out = BranchGain(ctx, name_ + ".gain." + gain, g);
+    });
+  };
+  // The parameters in the order checkpoints and the initialisation's random draws have: norms, attention,
+  // MLP, gains. A parallel block's one norm is stored as norm1.
+  if (layout_ == BlockLayout::parallel)
+    terms_ = Branches{.norm = norm("norm1", spec.parallel().norm)};
+  else
+    terms_ = SubBlocks{.norm1 = norm("norm1", spec.sub_blocks().norm1), .norm2 = norm("norm2", spec.sub_blocks().norm2)};
+  attn_ = Attention(ctx, name_ + ".attn", spec.attention);
+  mlp_ = Mlp(ctx, name_ + ".mlp", spec.mlp);
+  if (Branches* b = std::get_if<Branches>(&terms_))
+    gains(spec.parallel(), *b);
+  else
+    gains(spec.sub_blocks(), std::get<SubBlocks>(terms_));
+}
+
+std::vector<std::pair<std::string, const BranchGain*>> Block::gains() const {
+  std::vector<std::pair<std::string, const BranchGain*>> out;
+  std::visit([&](const auto& terms) { for_each_gain(terms, [&](const char* name, const BranchGain& g) { out.push_back({name, &g}); }); },
+             terms_);
+  return out;
 }
 
 Tensor Block::forward(const Tensor& x, Tensor* attention_probs, AttentionCache* cache) const {
   auto attn = [&](const Tensor& in) { ScopeGuard scope("attn"); return attn_.forward(in, attention_probs, cache); };
   auto mlp = [&](const Tensor& in) { ScopeGuard scope("mlp"); return mlp_.forward(in); };
 
-  if (spec_.parallel) {
+  if (const Branches* p = std::get_if<Branches>(&terms_)) {
     // Eq. 7: X_out = a_comb X + b_SA MHA(Norm(X)) + b_FF MLP(Norm(X))
-    Tensor xn = norm1_.forward(x);
-    return sum_of_branches({a_FF_.apply([&] { return x; }),
-                            b_SA_.apply([&] { return attn(xn); }),
-                            b_FF_.apply([&] { return mlp(xn); })});
+    Tensor xn = p->norm.forward(x);
+    return sum_of_branches({p->a_comb.apply([&] { return x; }),
+                            p->b_SA.apply([&] { return attn(xn); }),
+                            p->b_FF.apply([&] { return mlp(xn); })});
   }
-  switch (spec_.norm_position) {
-    case NormPosition::pre: {
+  const SubBlocks& s = std::get<SubBlocks>(terms_);
+  switch (layout_) {
+    case BlockLayout::sequential: {
       // Eq. 1: Xh = a_SA X + b_SA MHA(Norm1(X));  X_out = a_FF Xh + b_FF MLP(Norm2(Xh))
-      Tensor h = sum_of_branches({a_SA_.apply([&] { return x; }),
-                                  b_SA_.apply([&] { return attn(norm1_.forward(x)); })});
-      return sum_of_branches({a_FF_.apply([&] { return h; }),
-                              b_FF_.apply([&] { return mlp(norm2_.forward(h)); })});
+      Tensor h = sum_of_branches({s.a_SA.apply([&] { return x; }),
+                                  s.b_SA.apply([&] { return attn(s.norm1.forward(x)); })});
+      return sum_of_branches({s.a_FF.apply([&] { return h; }),
+                              s.b_FF.apply([&] { return mlp(s.norm2.forward(h)); })});
     }
-    case NormPosition::post: {
+    case BlockLayout::post_ln: {
       // The authors' norm_position "post": each norm moves in front of its skip, so the skips carry the
       // normalised stream. Xn = Norm1(X); Xh = a_SA Xn + b_SA MHA(Xn); Xm = Norm2(Xh);
       // X_out = a_FF Xm + b_FF MLP(Xm).
-      Tensor xn = norm1_.forward(x);
-      Tensor h = sum_of_branches({a_SA_.apply([&] { return xn; }), b_SA_.apply([&] { return attn(xn); })});
-      Tensor hn = norm2_.forward(h);
-      return sum_of_branches({a_FF_.apply([&] { return hn; }), b_FF_.apply([&] { return mlp(hn); })});
+      Tensor xn = s.norm1.forward(x);
+      Tensor h = sum_of_branches({s.a_SA.apply([&] { return xn; }), s.b_SA.apply([&] { return attn(xn); })});
+      Tensor hn = s.norm2.forward(h);
+      return sum_of_branches({s.a_FF.apply([&] { return hn; }), s.b_FF.apply([&] { return mlp(hn); })});
     }
-    case NormPosition::post_textbook: {
+    case BlockLayout::post_ln_textbook: {
       // Textbook Post-LN (Vaswani et al.): Xh = Norm1(a_SA X + b_SA MHA(X)); X_out = Norm2(a_FF Xh + b_FF MLP(Xh))
-      Tensor h = norm1_.forward(sum_of_branches({a_SA_.apply([&] { return x; }), b_SA_.apply([&] { return attn(x); })}));
-      return norm2_.forward(sum_of_branches({a_FF_.apply([&] { return h; }), b_FF_.apply([&] { return mlp(h); })}));
+      Tensor h = s.norm1.forward(sum_of_branches({s.a_SA.apply([&] { return x; }), s.b_SA.apply([&] { return attn(x); })}));
+      return s.norm2.forward(sum_of_branches({s.a_FF.apply([&] { return h; }), s.b_FF.apply([&] { return mlp(h); })}));
     }
+    case BlockLayout::parallel: break;  // above
   }
   return x;
 }

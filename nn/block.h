@@ -1,5 +1,10 @@
-// One transformer block for every variant: a BlockSpec picks the terms; no subclasses per preset.
+// One transformer block for every variant: a BlockSpec picks the layout and its terms; no subclasses per
+// preset.
 #pragma once
+#include <utility>
+#include <variant>
+#include <vector>
+
 #include "nn/attention.h"
 
 namespace bf {
@@ -7,19 +12,25 @@ namespace bf {
 class Block {
  public:
   Block() = default;
-  // `index` decides the first block's special cases (BlockSpec::first_value, first_norm1).
-  Block(InitContext& ctx, int index, const ModelConfig& config);
+  Block(InitContext& ctx, const BlockSpec& spec);  // spec_for(config, index)
   // `attention_probs`, when given, receives the attention probabilities (diagnostics); `cache`, when
   // given, is this block's KV cache (Attention::forward).
   Tensor forward(const Tensor& x, Tensor* attention_probs = nullptr, AttentionCache* cache = nullptr) const;
-  const BlockSpec& spec() const { return spec_; }
+
+  BlockLayout layout() const { return layout_; }
+  const std::string& name() const { return name_; }  // "blocks.{i}"
+  const Attention& attention() const { return attn_; }
+  // The block's gains with their names (for_each_gain, nn/block_spec.h), in registration order.
+  std::vector<std::pair<std::string, const BranchGain*>> gains() const;
 
  private:
-  BlockSpec spec_;
-  Norm norm1_, norm2_;
+  using SubBlocks = TwoSubBlocksOf<Norm, BranchGain>;
+  using Branches = ParallelBranchesOf<Norm, BranchGain>;
+  std::string name_;
+  BlockLayout layout_ = BlockLayout::sequential;
+  std::variant<SubBlocks, Branches> terms_;  // Branches exactly when the layout is parallel
   Attention attn_;
   Mlp mlp_;
-  BranchGain a_SA_, b_SA_, a_FF_, b_FF_;
 };
 
 }  // namespace bf

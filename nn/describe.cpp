@@ -1,9 +1,11 @@
 #include "nn/describe.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
+#include "nn/block_spec.h"
 #include "nn/official.h"
 
 namespace bf {
@@ -19,11 +21,9 @@ std::string norm_text(NormKind k, const std::string& arg) {
   return k == NormKind::none ? arg : (k == NormKind::rmsnorm ? "RMSNorm(" : "LayerNorm(") + arg + ")";
 }
 
-bool present(const Gain& g) { return g.trainable || g.init != 0; }
-
 // "a X + b F(...)" with absent terms left out and gains of a fixed 1 written as nothing.
 std::string term(const Gain& g, const std::string& what) {
-  if (!present(g)) return "";
+  if (g.absent()) return "";
   if (!g.trainable && g.init == 1) return what;
   return gain_text(g) + " " + what;
 }
@@ -42,48 +42,70 @@ std::string matrix_text(MatrixKind k) {
 }  // namespace
 
 std::string describe_block_equations(const ModelConfig& c) {
-  const BlockSpec& s = c.block;
+  // Blocks 1 and up, and block 0 where it differs (a one-block model is described as its blocks would be).
+  ModelConfig two_blocks = c;
+  two_blocks.n_layer = std::max(c.n_layer, 2);
+  const BlockSpec first = spec_for(two_blocks, 0), s = spec_for(two_blocks, 1);
   std::ostringstream out;
-  const std::string n1 = norm_text(s.norm1, "X"), n1_first = norm_text(s.first_norm1, "X");
-  if (s.parallel) {
+  auto block0_norm = [&](NormKind first_norm1, NormKind norm1, const std::string& arg) {
+    if (first_norm1 != norm1)
+      out << "    (block 0 uses " << norm_text(first_norm1, arg) << " in place of " << norm_text(norm1, arg) << ")\n";
+  };
+  if (s.layout == BlockLayout::parallel) {
+    const ParallelBranches& p = s.parallel();
+    const std::string n = norm_text(p.norm, "X");
     out << "  Parallel block (Eq. 7):\n"
         << "    X_out = "
-        << join_terms({term(s.a_FF, "X"), term(s.b_SA, "MHA(" + n1 + ")"), term(s.b_FF, "MLP(" + n1 + ")")}) << "\n";
-    if (s.first_norm1 != s.norm1) out << "    (block 0 uses " << n1_first << " in place of " << n1 << ")\n";
-  } else if (s.norm_position == NormPosition::post) {
-    out << "  Post-LN block (the authors' norm_position: post; norms before the skips):\n"
-        << "    Xn    = " << n1 << "\n"
-        << "    Xh    = " << join_terms({term(s.a_SA, "Xn"), term(s.b_SA, "MHA(Xn)")}) << "\n"
-        << "    Xm    = " << norm_text(s.norm2, "Xh") << "\n"
-        << "    X_out = " << join_terms({term(s.a_FF, "Xm"), term(s.b_FF, "MLP(Xm)")}) << "\n";
-    if (s.first_norm1 != s.norm1) out << "    (block 0 uses " << n1_first << " in place of " << n1 << ")\n";
-  } else if (s.norm_position == NormPosition::post_textbook) {
-    out << "  Post-LN block (textbook; norms after the sums):\n"
-        << "    Xh    = " << norm_text(s.norm1, join_terms({term(s.a_SA, "X"), term(s.b_SA, "MHA(X)")})) << "\n"
-        << "    X_out = " << norm_text(s.norm2, join_terms({term(s.a_FF, "Xh"), term(s.b_FF, "MLP(Xh)")})) << "\n";
-    if (s.first_norm1 != s.norm1)
-      out << "    (block 0 uses " << norm_text(s.first_norm1, "...") << " in place of " << norm_text(s.norm1, "...") << ")\n";
+        << join_terms({term(p.a_comb, "X"), term(p.b_SA, "MHA(" + n + ")"), term(p.b_FF, "MLP(" + n + ")")}) << "\n";
+    block0_norm(first.parallel().norm, p.norm, "X");
   } else {
-    out << "  Sequential block (Eq. 1):\n"
-        << "    Xh    = " << join_terms({term(s.a_SA, "X"), term(s.b_SA, "MHA(" + n1 + ")")}) << "\n"
-        << "    X_out = " << join_terms({term(s.a_FF, "Xh"), term(s.b_FF, "MLP(" + norm_text(s.norm2, "Xh") + ")")}) << "\n";
-    if (s.first_norm1 != s.norm1) out << "    (block 0 uses " << n1_first << " in place of " << n1 << ")\n";
+    const TwoSubBlocks& t = s.sub_blocks();
+    const std::string n1 = norm_text(t.norm1, "X");
+    switch (s.layout) {
+      case BlockLayout::post_ln:
+        out << "  Post-LN block (the authors' norm_position: post; norms before the skips):\n"
+            << "    Xn    = " << n1 << "\n"
+            << "    Xh    = " << join_terms({term(t.a_SA, "Xn"), term(t.b_SA, "MHA(Xn)")}) << "\n"
+            << "    Xm    = " << norm_text(t.norm2, "Xh") << "\n"
+            << "    X_out = " << join_terms({term(t.a_FF, "Xm"), term(t.b_FF, "MLP(Xm)")}) << "\n";
+        block0_norm(first.sub_blocks().norm1, t.norm1, "X");
+        break;
+      case BlockLayout::post_ln_textbook:
+        out << "  Post-LN block (textbook; norms after the sums):\n"
+            << "    Xh    = " << norm_text(t.norm1, join_terms({term(t.a_SA, "X"), term(t.b_SA, "MHA(X)")})) << "\n"
+            << "    X_out = " << norm_text(t.norm2, join_terms({term(t.a_FF, "Xh"), term(t.b_FF, "MLP(Xh)")})) << "\n";
+        block0_norm(first.sub_blocks().norm1, t.norm1, "...");
+        break;
+      default:
+        out << "  Sequential block (Eq. 1):\n"
+            << "    Xh    = " << join_terms({term(t.a_SA, "X"), term(t.b_SA, "MHA(" + n1 + ")")}) << "\n"
+            << "    X_out = " << join_terms({term(t.a_FF, "Xh"), term(t.b_FF, "MLP(" + norm_text(t.norm2, "Xh") + ")")})
+            << "\n";
+        block0_norm(first.sub_blocks().norm1, t.norm1, "X");
+        break;
+    }
   }
-  out << "  gains: a_SA " << gain_text(s.a_SA) << ", b_SA " << gain_text(s.b_SA) << ", a_FF" << (s.parallel ? " (a_comb) " : " ")
-      << gain_text(s.a_FF) << ", b_FF " << gain_text(s.b_FF) << "   (* trainable; a fixed 0 = branch not computed)\n";
+  // The four gain keys of model.block as the config holds them (a parallel block reads a_FF as its
+  // a_comb and has no a_SA).
+  const BlockConfig& keys = c.block;
+  out << "  gains: a_SA " << gain_text(keys.a_SA) << ", b_SA " << gain_text(keys.b_SA) << ", a_FF"
+      << (s.layout == BlockLayout::parallel ? " (a_comb) " : " ") << gain_text(keys.a_FF) << ", b_FF "
+      << gain_text(keys.b_FF) << "   (* trainable; a fixed 0 = branch not computed)\n";
+  const AttentionSpec& a = s.attention;
   out << "  attention: A_h = softmax(Q_h K_h^T / sqrt(d_k) + M), causal; ";
-  switch (s.attention) {
+  switch (a.kind) {
     case AttentionKind::softmax: out << "A'_h = A_h\n"; break;
     case AttentionKind::shaped: out << "A'_h = alpha_h I + beta_h A_h - gamma_h C (Eq. 5), alpha = beta = gamma = 1 at init\n"; break;
     case AttentionKind::skipinit: out << "A'_h = alpha_h I + beta_h A_h (Eq. 4), alpha = 1, beta = 0 at init\n"; break;
   }
-  out << "  queries: " << (s.zero_init_queries ? "W^Q = 0, b^Q = 0 at init (A = C)" : "N(0, init_std^2)") << "\n";
-  out << "  W^V: " << matrix_text(s.value);
-  if (s.first_value != s.value) out << " (block 0: " << matrix_text(s.first_value) << ")";
-  out << ";  W^P: " << matrix_text(s.proj);
-  if (s.value == MatrixKind::trained || s.proj == MatrixKind::trained || s.first_value == MatrixKind::trained)
-    out << ";  trained W init " << to_string(s.value_proj_init);
-  out << "\n  MLP: d -> " << c.mlp_ratio << "d -> d, " << to_string(c.activation) << ", no biases\n";
+  out << "  queries: " << (a.zero_init_queries ? "W^Q = 0, b^Q = 0 at init (A = C)" : "N(0, init_std^2)") << "\n";
+  const MatrixKind first_value = first.attention.value;
+  out << "  W^V: " << matrix_text(a.value);
+  if (first_value != a.value) out << " (block 0: " << matrix_text(first_value) << ")";
+  out << ";  W^P: " << matrix_text(a.proj);
+  if (a.value == MatrixKind::trained || a.proj == MatrixKind::trained || first_value == MatrixKind::trained)
+    out << ";  trained W init " << to_string(a.value_proj_init);
+  out << "\n  MLP: d -> " << s.mlp.ratio << "d -> d, " << to_string(s.mlp.activation) << ", no biases\n";
   return out.str();
 }
 

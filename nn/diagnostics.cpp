@@ -52,11 +52,7 @@ double mean_attention_entropy(const Tensor& a) {
 }
 
 std::vector<LayerDiagnostics> compute_diagnostics(const Gpt& model, const ForwardProbe& probe) {
-  const ParameterSet& params = model.parameters();
-  auto values = [&](const std::string& name) {
-    const Parameter* p = params.find(name);
-    return p ? p->value.to_f64_vector() : std::vector<double>{};
-  };
+  auto values = [](const Tensor& t) { return t.defined() ? t.to_f64_vector() : std::vector<double>{}; };
   std::vector<LayerDiagnostics> out;
   LayerDiagnostics embed;
   embed.name = "embed";
@@ -64,28 +60,29 @@ std::vector<LayerDiagnostics> compute_diagnostics(const Gpt& model, const Forwar
   embed.token_cosine = mean_token_cosine(probe.embedding_output);
   out.push_back(embed);
   for (size_t i = 0; i < probe.block_outputs.size(); ++i) {
+    const Block& block = model.blocks().at(i);
     LayerDiagnostics layer;
-    const std::string prefix = "blocks." + std::to_string(i);
-    layer.name = prefix;
+    layer.name = block.name();
     layer.activation_rms = activation_rms(probe.block_outputs[i]);
     layer.token_cosine = mean_token_cosine(probe.block_outputs[i]);
     if (probe.attention_probs[i].defined()) layer.attention_entropy = mean_attention_entropy(probe.attention_probs[i]);
+    // Every parameter of the block is named under its name (the ParameterSet's creation order).
+    const std::string prefix = block.name() + ".";
     double grad_sq = 0;
     bool any_grad = false;
-    for (const Parameter& p : params.all()) {
-      if (p.name.rfind(prefix + ".", 0) != 0 || !p.value.grad().defined()) continue;
+    for (const Parameter& p : model.parameters().all()) {
+      if (p.name.rfind(prefix, 0) != 0 || !p.value.grad().defined()) continue;
       any_grad = true;
       for (double g : p.value.grad().to_f64_vector()) grad_sq += g * g;
     }
     if (any_grad) layer.grad_norm = std::sqrt(grad_sq);
-    layer.alpha = values(prefix + ".attn.alpha");
-    layer.beta = values(prefix + ".attn.beta");
-    layer.gamma = values(prefix + ".attn.gamma");
-    for (const char* g : {"a_SA", "b_SA", "a_FF", "b_FF"}) {
-      std::vector<double> v = values(prefix + ".gain." + g);
-      if (!v.empty()) layer.gains[g] = v[0];
-    }
-    std::vector<double> va = values(prefix + ".attn.v.alpha"), vb = values(prefix + ".attn.v.beta");
+    const Attention& attn = block.attention();
+    layer.alpha = values(attn.alpha());
+    layer.beta = values(attn.beta());
+    layer.gamma = values(attn.gamma());
+    for (const auto& [name, gain] : block.gains())
+      if (gain->parameter().defined()) layer.gains[name] = gain->parameter().to_f64_vector()[0];
+    std::vector<double> va = values(attn.value().alpha()), vb = values(attn.value().beta());
     if (!va.empty() && va[0] != 0) layer.value_beta_over_alpha = vb[0] / va[0];
     out.push_back(layer);
   }

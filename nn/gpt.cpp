@@ -15,7 +15,7 @@ Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
   const int64_t d = config.d_model;
   tok_emb_ = params_.add("tok_emb.weight", ctx.normal({config.vocab_size, d}, config.init_std), ParamGroup::embedding);
   pos_emb_ = params_.add("pos_emb.weight", ctx.normal({config.max_seq_len, d}, config.init_std), ParamGroup::embedding);
-  for (int i = 0; i < config.n_layer; ++i) blocks_.emplace_back(ctx, i, config);
+  for (int i = 0; i < config.n_layer; ++i) blocks_.emplace_back(ctx, spec_for(config, i));
   norm_f_ = Norm(ctx, "norm_f", NormKind::layernorm, d, config.norm_eps);
 }
 
@@ -49,7 +49,7 @@ Tensor Gpt::forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cac
   }
   if (probe) *probe = ForwardProbe{x, {}, {}};
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    ScopeGuard scope("blocks." + std::to_string(i));
+    ScopeGuard scope(blocks_[i].name());
     Tensor probs;
     x = blocks_[i].forward(x, probe ? &probs : nullptr, cache ? &cache->layer(i) : nullptr);
     if (probe) {

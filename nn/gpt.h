@@ -26,6 +26,7 @@ class Gpt {
   const ModelConfig& config() const { return config_; }
   ParameterSet& parameters() { return params_; }
   const ParameterSet& parameters() const { return params_; }
+  const std::vector<Block>& blocks() const { return blocks_; }
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
 

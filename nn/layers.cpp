@@ -50,8 +50,9 @@ Tensor SquareMatrix::forward(const Tensor& x) const {
 }
 
 // ---- Mlp ----
-Mlp::Mlp(InitContext& ctx, const std::string& prefix, int64_t dim, int ratio, Activation act, double leaky_slope)
-    : act_(act), leaky_slope_(leaky_slope) {
+Mlp::Mlp(InitContext& ctx, const std::string& prefix, const MlpSpec& spec)
+    : act_(spec.activation), leaky_slope_(spec.leaky_slope) {
+  const int64_t dim = spec.d_model, ratio = spec.ratio;
   fc_ = ctx.params.add(prefix + ".fc.weight", ctx.normal({ratio * dim, dim}, ctx.init_std), ParamGroup::matrix);
   proj_ = ctx.params.add(prefix + ".proj.weight", ctx.normal({dim, ratio * dim}, ctx.init_std), ParamGroup::matrix);
 }
@@ -67,15 +68,15 @@ Tensor Mlp::forward(const Tensor& x) const {
 }
 
 // ---- BranchGain ----
-BranchGain::BranchGain(InitContext& ctx, const std::string& name, Gain gain) : fixed_(gain.init) {
-  if (gain.trainable) param_ = ctx.params.add(name, ctx.constant({1}, gain.init), ParamGroup::gain);
+BranchGain::BranchGain(InitContext& ctx, const std::string& parameter_name, Gain gain) : gain_(gain) {
+  if (gain.trainable) param_ = ctx.params.add(parameter_name, ctx.constant({1}, gain.init), ParamGroup::gain);
 }
 
 Tensor BranchGain::apply(const std::function<Tensor()>& branch) const {
   if (absent()) return Tensor();
   Tensor y = branch();
   if (param_.defined()) return scale_by(y, param_);
-  return fixed_ == 1.0 ? y : scale(y, fixed_);
+  return gain_.init == 1.0 ? y : scale(y, gain_.init);
 }
 
 Tensor sum_of_branches(std::initializer_list<Tensor> terms) {

@@ -4,8 +4,8 @@
 #include <functional>
 #include <string>
 
+#include "nn/block_spec.h"
 #include "nn/parameters.h"
-#include "nn/spec.h"
 
 namespace bf {
 
@@ -43,6 +43,8 @@ class SquareMatrix {
   SquareMatrix(InitContext& ctx, const std::string& prefix, MatrixKind kind, MatrixInit init, int64_t dim);
   Tensor forward(const Tensor& x) const;
   MatrixKind kind() const { return kind_; }
+  const Tensor& alpha() const { return alpha_; }  // reparam only: [1] each; undefined otherwise
+  const Tensor& beta() const { return beta_; }
 
  private:
   MatrixKind kind_ = MatrixKind::identity;
@@ -53,7 +55,7 @@ class SquareMatrix {
 class Mlp {
  public:
   Mlp() = default;
-  Mlp(InitContext& ctx, const std::string& prefix, int64_t dim, int ratio, Activation act, double leaky_slope);
+  Mlp(InitContext& ctx, const std::string& prefix, const MlpSpec& spec);
   Tensor forward(const Tensor& x) const;
 
  private:
@@ -62,20 +64,20 @@ class Mlp {
   double leaky_slope_ = 0.2;
 };
 
-// One gain of Eq. 1 / Eq. 7: a trainable [1] parameter, or a fixed constant. A fixed 0 means the branch
-// is absent: apply() does not even call it and returns an undefined tensor.
+// One gain of Eq. 1 / Eq. 7: a trainable [1] parameter `parameter_name`, or a fixed constant. An absent
+// gain (Gain::absent, a fixed 0) removes its branch: apply() does not even call it and returns an
+// undefined tensor.
 class BranchGain {
  public:
   BranchGain() = default;
-  BranchGain(InitContext& ctx, const std::string& name, Gain gain);
-  bool absent() const { return !param_.defined() && fixed_ == 0.0; }
+  BranchGain(InitContext& ctx, const std::string& parameter_name, Gain gain);
+  bool absent() const { return gain_.absent(); }
   Tensor apply(const std::function<Tensor()>& branch) const;  // gain * branch()
-  const Tensor& parameter() const { return param_; }
-  double fixed_value() const { return fixed_; }
+  const Tensor& parameter() const { return param_; }  // defined when trainable
 
  private:
-  Tensor param_;      // defined when trainable
-  double fixed_ = 1;  // used when not trainable
+  Gain gain_;
+  Tensor param_;
 };
 
 // Sum of the defined terms (absent branches are undefined tensors).

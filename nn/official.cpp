@@ -28,9 +28,9 @@ bool model_fields_official(const ModelConfig& c) {
   return relu && c.mlp_ratio == 4 && c.init_std == 0.02 && c.norm_eps == 1e-5;
 }
 
-const OfficialConfiguration* official_block(const BlockSpec& block) {
+const OfficialConfiguration* official_block(const BlockConfig& block) {
   for (const OfficialConfiguration& o : official_configurations())
-    if (preset_block_spec(o.preset) == block) return &o;
+    if (preset_block_config(o.preset) == block) return &o;
   return nullptr;
 }
 
@@ -48,7 +48,7 @@ std::string official_configuration_line(const ModelConfig& c) {
     why = "the block is " + o->preset + "'s, but model.activation, mlp_ratio, init_std or norm_eps differ from the authors'";
   } else {
     for (const std::string& name : preset_names())
-      if (preset_block_spec(name) == c.block) why = "the block is the alternate preset " + name;
+      if (preset_block_config(name) == c.block) why = "the block is the alternate preset " + name;
     if (why.empty()) why = "model.block matches no preset";
   }
   return "not an official configuration (" + why + "; docs/blocks.md, \"Provenance\")";

@@ -17,7 +17,7 @@ struct OfficialConfiguration {
 // One entry per official preset, in preset_names() order; the alternates have none.
 const std::vector<OfficialConfiguration>& official_configurations();
 
-// The official configuration whose block `config` builds: its BlockSpec equals that preset's, and the
+// The official configuration whose block `config` builds: its BlockConfig equals that preset's, and the
 // model fields the authors' code fixes match it (ReLU, or leaky_relu of slope 0; MLP ratio 4; init std 0.02;
 // norm eps 1e-5). Sizes, dtype and the position table are not part of a configuration. nullptr if none.
 const OfficialConfiguration* matching_official_configuration(const ModelConfig& config);

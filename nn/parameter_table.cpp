@@ -1,5 +1,7 @@
 #include "nn/parameter_table.h"
 
+#include "nn/block_spec.h"
+
 namespace bf {
 namespace {
 
@@ -24,9 +26,6 @@ struct TableBuilder {
       add(prefix + ".delta", {d, d}, ParamGroup::matrix);
     }
   }
-  void gain(const std::string& name, const Gain& g) {
-    if (g.trainable) add(name, {1}, ParamGroup::gain);
-  }
 };
 
 }  // namespace
@@ -34,34 +33,39 @@ struct TableBuilder {
 std::vector<ParameterShape> parameter_table(const ModelConfig& c) {
   TableBuilder b;
   const int64_t d = c.d_model;
-  const BlockSpec& s = c.block;
   b.add("tok_emb.weight", {c.vocab_size, d}, ParamGroup::embedding);
   b.add("pos_emb.weight", {c.max_seq_len, d}, ParamGroup::embedding);
   for (int i = 0; i < c.n_layer; ++i) {
-    const std::string p = "blocks." + std::to_string(i);
-    const bool first = i == 0;
-    b.norm(p + ".norm1", first ? s.first_norm1 : s.norm1, d);
-    if (!s.parallel) b.norm(p + ".norm2", s.norm2, d);
+    const BlockSpec s = spec_for(c, i);
+    const std::string p = block_name(i);
+    // Block (nn/block.cpp): the norms first; a parallel block's one norm is norm1.
+    if (s.layout == BlockLayout::parallel) {
+      b.norm(p + ".norm1", s.parallel().norm, d);
+    } else {
+      b.norm(p + ".norm1", s.sub_blocks().norm1, d);
+      b.norm(p + ".norm2", s.sub_blocks().norm2, d);
+    }
     // Attention (nn/attention.cpp)
+    const AttentionSpec& a = s.attention;
     b.add(p + ".attn.q.weight", {d, d}, ParamGroup::matrix);
     b.add(p + ".attn.q.bias", {d}, ParamGroup::bias);
     b.add(p + ".attn.k.weight", {d, d}, ParamGroup::matrix);
     b.add(p + ".attn.k.bias", {d}, ParamGroup::bias);
-    b.square(p + ".attn.v", first ? s.first_value : s.value, d);
-    b.square(p + ".attn.proj", s.proj, d);
-    if (s.attention != AttentionKind::softmax) {
-      b.add(p + ".attn.alpha", {c.n_head}, ParamGroup::gain);
-      b.add(p + ".attn.beta", {c.n_head}, ParamGroup::gain);
-      if (s.attention == AttentionKind::shaped) b.add(p + ".attn.gamma", {c.n_head}, ParamGroup::gain);
+    b.square(p + ".attn.v", a.value, d);
+    b.square(p + ".attn.proj", a.proj, d);
+    if (a.kind != AttentionKind::softmax) {
+      b.add(p + ".attn.alpha", {a.n_head}, ParamGroup::gain);
+      b.add(p + ".attn.beta", {a.n_head}, ParamGroup::gain);
+      if (a.kind == AttentionKind::shaped) b.add(p + ".attn.gamma", {a.n_head}, ParamGroup::gain);
     }
     // Mlp
-    b.add(p + ".mlp.fc.weight", {int64_t{c.mlp_ratio} * d, d}, ParamGroup::matrix);
-    b.add(p + ".mlp.proj.weight", {d, int64_t{c.mlp_ratio} * d}, ParamGroup::matrix);
-    // Gains in every layout (nn/block.cpp); a parallel block has no a_SA.
-    if (!s.parallel) b.gain(p + ".gain.a_SA", s.a_SA);
-    b.gain(p + ".gain.b_SA", s.b_SA);
-    b.gain(p + ".gain.a_FF", s.a_FF);
-    b.gain(p + ".gain.b_FF", s.b_FF);
+    b.add(p + ".mlp.fc.weight", {s.mlp.ratio * d, d}, ParamGroup::matrix);
+    b.add(p + ".mlp.proj.weight", {d, s.mlp.ratio * d}, ParamGroup::matrix);
+    // The gains of the block's layout, trainable ones only (BranchGain)
+    auto gain = [&](const char* name, const Gain& g) {
+      if (g.trainable) b.add(p + ".gain." + name, {1}, ParamGroup::gain);
+    };
+    std::visit([&](const auto& terms) { for_each_gain(terms, gain); }, s.terms);
   }
   b.norm("norm_f", NormKind::layernorm, d);
   return b.table;

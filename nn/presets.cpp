@@ -1,4 +1,4 @@
-// The presets of docs/blocks.md's table, each a BlockSpec. `*` in the table = trainable. Each official
+// The presets of docs/blocks.md's table, each a BlockConfig. `*` in the table = trainable. Each official
 // preset is the block the authors' code builds for its configuration (docs/blocks.md, "Provenance"); the
 // two alternates, post_ln_textbook and vskipinit_eq4, are the textbook Post-LN and the paper's Eq. 4.
 #include "core/error.h"
@@ -13,15 +13,17 @@ const std::vector<std::string>& preset_names() {
   return names;
 }
 
-BlockSpec preset_block_spec(const std::string& preset) {
+BlockConfig preset_block_config(const std::string& preset) {
   const Gain one{1.0, false}, zero{0.0, false}, one_trained{1.0, true}, b_ff_trained{0.1, true};
-  BlockSpec s;  // defaults: sequential, RMSNorm x2, softmax, trained V/P with N(0, 0.02^2)
+  BlockConfig s;  // defaults: sequential, RMSNorm x2, softmax, trained V/P with N(0, 0.02^2)
   if (preset == "pre_ln") {
     s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
   } else if (preset == "post_ln" || preset == "post_ln_textbook") {
     s.norm_position = preset == "post_ln" ? NormPosition::post : NormPosition::post_textbook;
     s.a_SA = one, s.b_SA = one, s.a_FF = one, s.b_FF = one;
   } else if (preset == "parallel") {
+    // a_FF is the block's a_comb. A parallel block has no a_SA and no norm2 (nn/block_spec.h); the preset
+    // still writes them as 0 and none, the values every resolved config and config hash of it has had.
     s.parallel = true;
     s.a_FF = one, s.b_SA = one, s.b_FF = one, s.a_SA = zero;
     s.norm2 = NormKind::none;
@@ -46,7 +48,7 @@ BlockSpec preset_block_spec(const std::string& preset) {
     s.first_value = MatrixKind::reparam;
     if (preset != "sas") {
       s.parallel = true;
-      s.a_FF = zero;  // a_comb = 0: no skip at all
+      s.a_FF = zero;  // a_comb = 0: no skip at all (a_SA and norm2 are not terms of the block)
       s.norm2 = NormKind::none;
     }
     if (preset == "sas_p_nonorm") s.norm1 = NormKind::none;
@@ -63,7 +65,7 @@ BlockSpec preset_block_spec(const std::string& preset) {
 ModelConfig preset_model(const std::string& preset) {
   ModelConfig c;
   c.preset = preset;
-  c.block = preset_block_spec(preset);
+  c.block = preset_block_config(preset);
   return c;
 }
 
@@ -80,27 +82,10 @@ void validate(const ModelConfig& c) {
   BF_CHECK(c.norm_eps > 0, "model.norm_eps: expected a positive number, got ", c.norm_eps,
            " (with eps = 0 an all-zero row makes RMSNorm and LayerNorm compute 0/0)");
   BF_CHECK(c.dtype == DType::f32 || c.dtype == DType::f64, "model.dtype: expected f32 or f64, got ", dtype_name(c.dtype));
-  const BlockSpec& b = c.block;
+  const BlockConfig& b = c.block;
   BF_CHECK(!b.parallel || b.norm_position == NormPosition::pre, "model.block.norm_position: \"", to_string(b.norm_position),
            "\" is for sequential blocks; a parallel block (model.block.parallel = true) has its one norm before both branches");
-  const bool attention_branch = b.b_SA.init != 0 || b.b_SA.trainable;
-  const bool mlp_branch = b.b_FF.init != 0 || b.b_FF.trainable;
-  BF_CHECK(attention_branch || mlp_branch, "model.block: b_SA and b_FF are both 0 and fixed, so the block computes nothing");
-}
-
-std::string to_string(AttentionKind k) {
-  return k == AttentionKind::softmax ? "softmax" : k == AttentionKind::shaped ? "shaped" : "skipinit";
-}
-std::string to_string(MatrixKind k) {
-  return k == MatrixKind::trained ? "trained" : k == MatrixKind::identity ? "identity" : "reparam";
-}
-std::string to_string(NormKind k) { return k == NormKind::rmsnorm ? "rmsnorm" : k == NormKind::layernorm ? "layernorm" : "none"; }
-std::string to_string(Activation k) {
-  return k == Activation::relu ? "relu" : k == Activation::gelu ? "gelu" : "leaky_relu";
-}
-std::string to_string(MatrixInit k) { return k == MatrixInit::normal ? "normal" : "orthogonal"; }
-std::string to_string(NormPosition k) {
-  return k == NormPosition::pre ? "pre" : k == NormPosition::post ? "post" : "post_textbook";
+  BF_CHECK(!b.b_SA.absent() || !b.b_FF.absent(), "model.block: b_SA and b_FF are both 0 and fixed, so the block computes nothing");
 }
 
 }  // namespace bf

@@ -1,8 +1,11 @@
-// What a model is, as data: the BlockSpec every variant of the paper is an instance of (docs/design.md,
-// "The block family"), and the ModelConfig around it. Presets (nn/presets.cpp) fill these; JSON
-// overrides any field.
+// What a model is, as data. `BlockConfig` is `model.block` as a config writes it: flat, every key always
+// present, so that configs, the resolved config.json and the config hash never depend on which keys a
+// layout reads. `ModelConfig` holds it with the model's sizes. What one block is built from, with only
+// the terms its layout has, is a `BlockSpec` (nn/block_spec.h), resolved from these by spec_for().
+// Presets (nn/presets.cpp) fill a BlockConfig; JSON overrides any field.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.h"
@@ -14,26 +17,55 @@ enum class MatrixKind { trained, identity, reparam };    // W; I (no parameter);
 enum class MatrixInit { normal, orthogonal };            // how a trained W^V / W^P starts
 enum class NormKind { rmsnorm, layernorm, none };
 enum class Activation { relu, gelu, leaky_relu };
-// Where a sequential block's two norms sit (docs/blocks.md, "Post-LN: two definitions"):
-//   pre:           Xh = a_SA X + b_SA MHA(N1(X));             X_out = a_FF Xh + b_FF MLP(N2(Xh))        (Eq. 1)
-//   post:          Xn = N1(X); Xh = a_SA Xn + b_SA MHA(Xn);   Xm = N2(Xh); X_out = a_FF Xm + b_FF MLP(Xm)
-//                  (the authors' code, norm_position: post: it normalises the block's input, not its output)
-//   post_textbook: Xh = N1(a_SA X + b_SA MHA(X));             X_out = N2(a_FF Xh + b_FF MLP(Xh))       (Vaswani et al.)
+// Where a sequential block's two norms sit (model.block.norm_position; docs/blocks.md, "Post-LN: two
+// definitions"). With model.block.parallel it picks the block's layout (nn/block_spec.h, BlockLayout).
 enum class NormPosition { pre, post, post_textbook };
 
-// One scalar gain of Eq. 1 / Eq. 7. init = 0 removes its branch (it is not computed at all).
+// Each enum's names as configs spell them, in the order error messages list them: the one table that
+// to_string() and the config schema (train/config.cpp) both read.
+template <class E>
+using EnumNames = std::vector<std::pair<std::string, E>>;
+template <class E>
+const EnumNames<E>& enum_names();
+template <>
+const EnumNames<AttentionKind>& enum_names<AttentionKind>();
+template <>
+const EnumNames<MatrixKind>& enum_names<MatrixKind>();
+template <>
+const EnumNames<MatrixInit>& enum_names<MatrixInit>();
+template <>
+const EnumNames<NormKind>& enum_names<NormKind>();
+template <>
+const EnumNames<Activation>& enum_names<Activation>();
+template <>
+const EnumNames<NormPosition>& enum_names<NormPosition>();
+
+std::string to_string(AttentionKind kind);
+std::string to_string(MatrixKind kind);
+std::string to_string(NormKind kind);
+std::string to_string(Activation kind);
+std::string to_string(MatrixInit kind);
+std::string to_string(NormPosition kind);
+
+// One scalar gain of Eq. 1 / Eq. 7.
 struct Gain {
   double init = 1.0;
   bool trainable = false;
+  // A fixed 0 removes its branch: the branch is not computed at all (BranchGain::apply), describe leaves
+  // the term out, and a block needs at least one branch that is not absent (validate). Decided here only.
+  bool absent() const { return !trainable && init == 0; }
   bool operator==(const Gain&) const = default;
 };
 
-struct BlockSpec {
+// model.block, key for key. Which fields a block reads depends on its layout (nn/block_spec.h):
+// `parallel` with `norm_position` picks the layout; a parallel block reads a_FF as its a_comb and
+// ignores a_SA and norm2; first_value and first_norm1 replace value and norm1 in block 0 only.
+struct BlockConfig {
   bool parallel = false;  // Eq. 7 instead of Eq. 1
   NormPosition norm_position = NormPosition::pre;  // sequential blocks only
-  Gain a_SA, b_SA, a_FF, b_FF;  // in a parallel block a_FF is a_comb
+  Gain a_SA, b_SA, a_FF, b_FF;
   NormKind norm1 = NormKind::rmsnorm;
-  NormKind norm2 = NormKind::rmsnorm;  // unused by parallel blocks (one shared norm)
+  NormKind norm2 = NormKind::rmsnorm;
   AttentionKind attention = AttentionKind::softmax;
   MatrixKind value = MatrixKind::trained;
   MatrixKind proj = MatrixKind::trained;
@@ -44,7 +76,7 @@ struct BlockSpec {
   MatrixKind first_value = MatrixKind::trained;
   NormKind first_norm1 = NormKind::rmsnorm;
 
-  bool operator==(const BlockSpec&) const = default;
+  bool operator==(const BlockConfig&) const = default;
 };
 
 struct ModelConfig {
@@ -60,19 +92,12 @@ struct ModelConfig {
   double init_std = 0.02;
   double norm_eps = 1e-5;
   DType dtype = DType::f32;  // of every parameter and activation: f32, or f64 to compare with a reference in double
-  BlockSpec block;
+  BlockConfig block;
 };
 
 const std::vector<std::string>& preset_names();
-BlockSpec preset_block_spec(const std::string& preset);  // bf::Error naming the valid presets otherwise
-ModelConfig preset_model(const std::string& preset);     // the preset's block at the default CPU size
-void validate(const ModelConfig& config);                // cross-field checks, bf::Error naming the field
-
-std::string to_string(AttentionKind kind);
-std::string to_string(MatrixKind kind);
-std::string to_string(NormKind kind);
-std::string to_string(Activation kind);
-std::string to_string(MatrixInit kind);
-std::string to_string(NormPosition kind);
+BlockConfig preset_block_config(const std::string& preset);  // bf::Error naming the valid presets otherwise
+ModelConfig preset_model(const std::string& preset);         // the preset's block at the default CPU size
+void validate(const ModelConfig& config);                    // cross-field checks, bf::Error naming the field
 
 }  // namespace bf

@@ -142,10 +142,8 @@ Field choice(std::string path, Ref ref, std::vector<std::pair<std::string, E>> o
 
 #define REF(expr) [](Config& c) -> auto& { return c.expr; }
 
-const std::vector<std::pair<std::string, NormKind>> kNormKinds = {
-    {"rmsnorm", NormKind::rmsnorm}, {"layernorm", NormKind::layernorm}, {"none", NormKind::none}};
-const std::vector<std::pair<std::string, MatrixKind>> kMatrixKinds = {
-    {"trained", MatrixKind::trained}, {"identity", MatrixKind::identity}, {"reparam", MatrixKind::reparam}};
+const EnumNames<NormKind>& kNormKinds = enum_names<NormKind>();
+const EnumNames<MatrixKind>& kMatrixKinds = enum_names<MatrixKind>();
 
 std::vector<Field> build_schema() {
   std::vector<Field> f;
@@ -153,17 +151,14 @@ std::vector<Field> build_schema() {
   std::vector<std::pair<std::string, std::string>> presets;
   for (const auto& p : preset_names()) presets.push_back({p, p});
   f.push_back(choice("model.preset", REF(model.preset), presets,
-                     "The block variant (docs/blocks.md, \"The presets\"); its BlockSpec is the starting point for model.block"));
+                     "The block variant (docs/blocks.md, \"The presets\"); its block is the starting point for model.block"));
   f.push_back(integer("model.n_layer", REF(model.n_layer), 1, 1024, "Number of blocks"));
   f.push_back(integer("model.d_model", REF(model.d_model), 1, 65536, "Width d"));
   f.push_back(integer("model.n_head", REF(model.n_head), 1, 1024, "Attention heads H (d_k = d / H)"));
   f.push_back(integer("model.vocab_size", REF(model.vocab_size), 2, 1 << 20, "Vocabulary: 256 for byte-level data, the vocab_size of data.dir/tokenizer.json for BPE (at least the data's)"));
   f.push_back(integer("model.max_seq_len", REF(model.max_seq_len), 1, 1 << 16, "Learned positions"));
   f.push_back(integer("model.mlp_ratio", REF(model.mlp_ratio), 1, 64, "MLP hidden width / d"));
-  f.push_back(choice("model.activation", REF(model.activation),
-                     std::vector<std::pair<std::string, Activation>>{
-                         {"relu", Activation::relu}, {"gelu", Activation::gelu}, {"leaky_relu", Activation::leaky_relu}},
-                     "MLP nonlinearity"));
+  f.push_back(choice("model.activation", REF(model.activation), enum_names<Activation>(), "MLP nonlinearity"));
   f.push_back(number("model.leaky_slope", REF(model.leaky_slope), 0, 1, "Negative slope of leaky_relu"));
   f.push_back(number("model.init_std", REF(model.init_std), 1e-8, 10, "Std of every N(0, s^2) initialised weight"));
   f.push_back(number("model.norm_eps", REF(model.norm_eps), 0, 1, "eps of RMSNorm (added to rms) and LayerNorm; must be above 0"));
@@ -171,14 +166,11 @@ std::vector<Field> build_schema() {
                      std::vector<std::pair<std::string, DType>>{{"f32", DType::f32}, {"f64", DType::f64}},
                      "Precision of parameters, activations, optimiser state and checkpoint tensors"));
   f.push_back(boolean("model.block.parallel", REF(model.block.parallel), "Parallel block (Eq. 7) instead of sequential (Eq. 1)"));
-  f.push_back(choice("model.block.norm_position", REF(model.block.norm_position),
-                     std::vector<std::pair<std::string, NormPosition>>{{"pre", NormPosition::pre},
-                                                                      {"post", NormPosition::post},
-                                                                      {"post_textbook", NormPosition::post_textbook}},
+  f.push_back(choice("model.block.norm_position", REF(model.block.norm_position), enum_names<NormPosition>(),
                      "Sequential blocks: norms before the branches (Eq. 1); post, the authors' Post-LN (norms before "
                      "the skips); or post_textbook, norms after the sums"));
-  const std::vector<std::pair<std::string, Gain BlockSpec::*>> gains = {
-      {"a_SA", &BlockSpec::a_SA}, {"b_SA", &BlockSpec::b_SA}, {"a_FF", &BlockSpec::a_FF}, {"b_FF", &BlockSpec::b_FF}};
+  const std::vector<std::pair<std::string, Gain BlockConfig::*>> gains = {
+      {"a_SA", &BlockConfig::a_SA}, {"b_SA", &BlockConfig::b_SA}, {"a_FF", &BlockConfig::a_FF}, {"b_FF", &BlockConfig::b_FF}};
   for (const auto& [name, member] : gains) {
     const auto m = member;
     const std::string role = name == "a_SA"   ? "the attention skip X"
@@ -193,17 +185,12 @@ std::vector<Field> build_schema() {
   f.push_back(choice("model.block.norm1", REF(model.block.norm1), kNormKinds, "Norm before attention (and the shared norm of a parallel block)"));
   f.push_back(choice("model.block.norm2", REF(model.block.norm2), kNormKinds, "Norm before the MLP (sequential blocks)"));
   f.push_back(choice("model.block.first_norm1", REF(model.block.first_norm1), kNormKinds, "norm1 of block 0 (sas_p_nonorm: layernorm)"));
-  f.push_back(choice("model.block.attention", REF(model.block.attention),
-                     std::vector<std::pair<std::string, AttentionKind>>{{"softmax", AttentionKind::softmax},
-                                                                       {"shaped", AttentionKind::shaped},
-                                                                       {"skipinit", AttentionKind::skipinit}},
+  f.push_back(choice("model.block.attention", REF(model.block.attention), enum_names<AttentionKind>(),
                      "softmax A; shaped alpha I + beta A - gamma C (Eq. 5); skipinit alpha I + beta A (Eq. 4)"));
   f.push_back(choice("model.block.value", REF(model.block.value), kMatrixKinds, "W^V of blocks after the first"));
   f.push_back(choice("model.block.first_value", REF(model.block.first_value), kMatrixKinds, "W^V of block 0"));
   f.push_back(choice("model.block.proj", REF(model.block.proj), kMatrixKinds, "W^P of every block"));
-  f.push_back(choice("model.block.value_proj_init", REF(model.block.value_proj_init),
-                     std::vector<std::pair<std::string, MatrixInit>>{{"normal", MatrixInit::normal},
-                                                                    {"orthogonal", MatrixInit::orthogonal}},
+  f.push_back(choice("model.block.value_proj_init", REF(model.block.value_proj_init), enum_names<MatrixInit>(),
                      "Initialisation of trained W^V, W^P"));
   f.push_back(boolean("model.block.zero_init_queries", REF(model.block.zero_init_queries), "W^Q = 0 and b^Q = 0 at init (A = C)"));
   // data
@@ -429,7 +416,7 @@ Config parse_config_from(const json& doc, const std::string& source, const std::
   for (const auto& [field, value] : present)
     if (field->path == "model.preset") {
       set(field, *value);
-      config.model.block = preset_block_spec(config.model.preset);
+      config.model.block = preset_block_config(config.model.preset);
     }
   for (const auto& [field, value] : present)
     if (field->path != "model.preset") set(field, *value);

@@ -28,7 +28,7 @@ TEST_CASE("shaped attention is the identity map at initialisation (sas, sas_p: W
       ParameterSet params;
       Rng rng(3);
       InitContext ctx{params, rng, DType::f32, Device::cpu, config.init_std};
-      Attention attn(ctx, "attn", config, index == 0 ? config.block.first_value : config.block.value);
+      Attention attn(ctx, "attn", spec_for(config, index).attention);
       Tensor x = Tensor::randn({2, 5, 8}, rng);
       Tensor y = attn.forward(x);
       std::vector<double> a = x.to_f64_vector(), b = y.to_f64_vector();
@@ -45,7 +45,9 @@ TEST_CASE("softmax attention with zero queries is not the identity (the identity
   ParameterSet params;
   Rng rng(3);
   InitContext ctx{params, rng, DType::f32, Device::cpu, config.init_std};
-  Attention attn(ctx, "attn", config, MatrixKind::identity);
+  AttentionSpec spec = spec_for(config, 0).attention;
+  spec.value = MatrixKind::identity;
+  Attention attn(ctx, "attn", spec);
   Tensor x = Tensor::randn({1, 5, 8}, rng);
   Tensor y = attn.forward(x);
   // With A = C each position averages over its prefix: position 1 is (x0 + x1)/2, not x1 (then W^P).
@@ -104,7 +106,7 @@ TEST_CASE("gradcheck (f64) of each layer: norms, reparameterised matrix, MLP act
     ParameterSet params;
     Rng rng(1);
     InitContext ctx{params, rng, DType::f64, Device::cpu, 0.3};
-    Mlp mlp(ctx, "mlp", 8, 2, act, 0.2);
+    Mlp mlp(ctx, "mlp", MlpSpec{8, 2, act, 0.2});
     check_layer("mlp " + to_string(act), params, [&](const Tensor& in) { return mlp.forward(in); });
   }
   for (AttentionKind kind : {AttentionKind::softmax, AttentionKind::shaped, AttentionKind::skipinit}) {
@@ -113,7 +115,9 @@ TEST_CASE("gradcheck (f64) of each layer: norms, reparameterised matrix, MLP act
     ParameterSet params;
     Rng rng(1);
     InitContext ctx{params, rng, DType::f64, Device::cpu, 0.3};
-    Attention attn(ctx, "attn", config, MatrixKind::trained);
+    AttentionSpec spec = spec_for(config, 0).attention;
+    spec.value = MatrixKind::trained;
+    Attention attn(ctx, "attn", spec);
     test::randomize_parameters_of(params, 4);
     check_layer("attention " + to_string(kind), params, [&](const Tensor& in) { return attn.forward(in); });
   }

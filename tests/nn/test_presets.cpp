@@ -28,7 +28,7 @@ std::pair<double, double> block_outputs_at_two_scales(const std::string& preset)
   ParameterSet params;
   Rng rng(4);
   InitContext ctx{params, rng, DType::f64, Device::cpu, config.init_std};
-  Block block(ctx, 1, config);
+  Block block(ctx, spec_for(config, 1));
   test::randomize_parameters_of(params, 8);
   NoGradGuard no_grad;
   Tensor x = Tensor::randn({2, 5, 8}, rng, 0, 1, DType::f64);
@@ -53,22 +53,22 @@ TEST_CASE("post_ln normalises the block's input (the authors' form); post_ln_tex
 }
 
 TEST_CASE("vskipinit is the authors' run (shaped, W^Q = 0); vskipinit_eq4 the paper's Eq. 4 (beta = 0)") {
-  const BlockSpec official = preset_block_spec("vskipinit"), eq4 = preset_block_spec("vskipinit_eq4");
+  const BlockConfig official = preset_block_config("vskipinit"), eq4 = preset_block_config("vskipinit_eq4");
   CHECK(official.attention == AttentionKind::shaped);
   CHECK(official.zero_init_queries);
   CHECK(eq4.attention == AttentionKind::skipinit);
   CHECK_FALSE(eq4.zero_init_queries);
-  for (const BlockSpec& s : {official, eq4}) {
+  for (const BlockConfig& s : {official, eq4}) {
     CHECK(s.value == MatrixKind::trained);
     CHECK(s.first_value == MatrixKind::trained);
     CHECK(s.proj == MatrixKind::trained);
     CHECK(s.value_proj_init == MatrixInit::orthogonal);
   }
   // Otherwise they are the same block: SAS's gains.
-  BlockSpec moved = eq4;
+  BlockConfig moved = eq4;
   moved.attention = AttentionKind::shaped, moved.zero_init_queries = true;
   CHECK(moved == official);
-  const BlockSpec sas = preset_block_spec("sas");
+  const BlockConfig sas = preset_block_config("sas");
   CHECK(official.a_SA == sas.a_SA);
   CHECK(official.b_SA == sas.b_SA);
   CHECK(official.a_FF == sas.a_FF);
