@@ -16,8 +16,8 @@
 #include "train/checkpoint_validation.h"
 #include "train/memory_estimate.h"
 #include "train/resume.h"
-#include "train/token_file.h"
-#include "train/tokenizer.h"
+#include "io/token_file.h"
+#include "text/tokenizer.h"
 #include "train/trainer.h"
 
 namespace bf::cli {

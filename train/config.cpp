@@ -14,7 +14,7 @@
 
 #include "core/closest_match.h"
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace bf {
 namespace {

@@ -13,7 +13,7 @@
 #include "core/storage.h"
 #include "backends/kernels.h"
 #include "nn/diagnostics.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_validation.h"
@@ -23,7 +23,7 @@
 #include "train/optimizer.h"
 #include "train/provenance.h"
 #include "train/run_lock.h"
-#include "train/tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace bf {
 namespace {

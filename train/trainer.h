@@ -10,7 +10,7 @@
 #include "nn/diagnostics.h"
 #include "nn/gpt.h"
 #include "train/config.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf {
 

@@ -48,7 +48,7 @@
 
 #include "cuda/train_loop.h"
 #include "train/checkpoint.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace {

@@ -15,7 +15,7 @@
 #include "backends/kernels.h"
 #include "core/storage.h"
 #include "nn/gpt.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace {

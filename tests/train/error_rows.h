@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "child_process.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf::test {
 

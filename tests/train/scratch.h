@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf::test {
 

@@ -13,9 +13,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "scratch.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace fs = std::filesystem;
 using bf::NamedTensor;

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "train/stats.h"
+#include "experiments/stats.h"
 
 using namespace bf::stats;
 

@@ -9,12 +9,12 @@
 
 #include "tiny_corpus.h"
 #include "core/error.h"
-#include "train/diag_plots.h"
+#include "experiments/diag_plots.h"
 #include "train/config_diff.h"
-#include "train/run_record.h"
-#include "train/svg_plot.h"
-#include "train/sweep.h"
-#include "train/sweep_report.h"
+#include "experiments/run_record.h"
+#include "experiments/svg_plot.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_report.h"
 
 using namespace bf;
 namespace fs = std::filesystem;

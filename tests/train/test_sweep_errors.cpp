@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "child_process.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace fs = std::filesystem;
 using bf::test::ScratchDir;

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "scratch.h"
-#include "train/sweep.h"
-#include "train/sweep_report.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_report.h"
 
 namespace fs = std::filesystem;
 

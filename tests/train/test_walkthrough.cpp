@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "train/walkthrough.h"
+#include "experiments/walkthrough.h"
 
 TEST_CASE("every section of the walkthrough appears verbatim in docs/walkthrough.md") {
   std::ifstream in(std::string(BF_SOURCE_DIR) + "/docs/walkthrough.md");

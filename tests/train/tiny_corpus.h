@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf::test {
 

@@ -1,4 +1,4 @@
-#include "train/corpus.h"
+#include "text/corpus.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
-#include "train/escaped_name.h"
-#include "train/token_file.h"
-#include "train/tokenizer.h"
+#include "io/atomic_file.h"
+#include "io/escaped_name.h"
+#include "io/token_file.h"
+#include "text/tokenizer.h"
 
 namespace bf {
 

@@ -1,4 +1,4 @@
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 #include <algorithm>
 #include <bit>
@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/storage.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace bf {
 namespace {

@@ -63,7 +63,7 @@ class TokenFile {
 
 // Writes a token file atomically (write_file_atomically: temp file, fsync, rename). bytes_per_token is 1 when
 // vocab_size <= 256, else 2. Every id must be < vocab_size (bf::Error naming the index otherwise).
-// The bytes write_token_file writes (for writing several files as one set, train/atomic_file.h).
+// The bytes write_token_file writes (for writing several files as one set, io/atomic_file.h).
 std::string encode_token_file(int vocab_size, const std::vector<uint8_t>& tokens);
 std::string encode_token_file(int vocab_size, const std::vector<uint16_t>& tokens);
 void write_token_file(const std::string& path, int vocab_size, const std::vector<uint8_t>& tokens);

@@ -1,7 +1,7 @@
 // The final validation loss of a finished run over the whole validation split, appended to its
 // metrics.jsonl as a "final_eval" event {step, val_loss, val_bpb, windows, tokens}. A run's periodic
 // evaluations use run.eval_batches batches (16 x 16 windows by default: 0.1 nats off the whole split on a
-// tiny model); a sweep with "final_eval": "whole_split" reports this number instead (train/sweep.h).
+// tiny model); a sweep with "final_eval": "whole_split" reports this number instead (experiments/sweep.h).
 #pragma once
 #include <string>
 

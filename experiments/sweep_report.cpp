@@ -1,4 +1,4 @@
-#include "train/sweep_report.h"
+#include "experiments/sweep_report.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,12 +7,12 @@
 #include <set>
 #include <sstream>
 
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/config_diff.h"
-#include "train/diag_plots.h"
-#include "train/run_record.h"
-#include "train/stats.h"
-#include "train/sweep_plots.h"
+#include "experiments/diag_plots.h"
+#include "experiments/run_record.h"
+#include "experiments/stats.h"
+#include "experiments/sweep_plots.h"
 
 namespace bf {
 namespace {

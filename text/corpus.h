@@ -1,8 +1,8 @@
 // Corpus preparation (`bareformer prepare`): text files -> token files train.bin and val.bin.
 //
-// The tokenizer (train/tokenizer.h) is byte-level by default: every byte is one token, vocab 256, so any
+// The tokenizer (text/tokenizer.h) is byte-level by default: every byte is one token, vocab 256, so any
 // text (any encoding) is representable and nothing needs to be trained. With tokenizer "bpe" a byte-level
-// BPE of vocab_size tokens is trained on the training split's text only (train/bpe.h), and both splits
+// BPE of vocab_size tokens is trained on the training split's text only (text/bpe.h), and both splits
 // are encoded with it (2 bytes per token).
 //
 // What is read
@@ -34,9 +34,9 @@
 //   consecutive files (none after the last), so a file boundary reads as a line break.
 //
 // Output, in out_dir (created if needed): tokenizer.json (docs/tokenizer.md), train.bin and val.bin
-// (token files, see train/token_file.h) and corpus.json (where the text came from, options, every file
+// (token files, see io/token_file.h) and corpus.json (where the text came from, options, every file
 // of each split with its size, token and byte counts; a file name that is not valid UTF-8 is stored with
-// \xNN escapes, train/escaped_name.h). They are written as one set (write_files_atomically): a failure
+// \xNN escapes, io/escaped_name.h). They are written as one set (write_files_atomically): a failure
 // changes none of them.
 #pragma once
 #include <cstdint>

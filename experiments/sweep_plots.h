@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "train/run_record.h"
-#include "train/stats.h"
+#include "experiments/run_record.h"
+#include "experiments/stats.h"
 
 namespace bf {
 

@@ -1,5 +1,5 @@
 // The tokenizer of a data folder, as every command that reads the folder uses it: byte-level (the
-// default; one token per byte, vocab 256) or byte-level BPE (train/bpe.h). `bareformer prepare` writes it
+// default; one token per byte, vocab 256) or byte-level BPE (text/bpe.h). `bareformer prepare` writes it
 // to DIR/tokenizer.json (format: docs/tokenizer.md); a folder without that file (one prepared before it
 // existed, or token files written by hand) is byte-level.
 //
@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "train/bpe.h"
-#include "train/token_file.h"
+#include "text/bpe.h"
+#include "io/token_file.h"
 
 namespace bf {
 
@@ -60,7 +60,7 @@ class Tokenizer {
   // Tokenises `text` and writes it as a token file (1 byte per token for bytes, 2 for BPE); returns the
   // token count.
   int64_t write_token_file(const std::string& path, const std::vector<uint8_t>& text) const;
-  // The bytes write_token_file writes, for writing several files as one set (train/atomic_file.h);
+  // The bytes write_token_file writes, for writing several files as one set (io/atomic_file.h);
   // `tokens` receives the number of tokens.
   std::string token_file_bytes(const std::vector<uint8_t>& text, int64_t& tokens) const;
 

@@ -1,4 +1,4 @@
-#include "train/run_record.h"
+#include "experiments/run_record.h"
 
 #include <algorithm>
 #include <cmath>

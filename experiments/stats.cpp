@@ -1,4 +1,4 @@
-#include "train/stats.h"
+#include "experiments/stats.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // Sweeps: one base config, named variants (each a list of --set overrides), seeds and optionally a grid
 // of settings, run one after another into out_dir; then report.md with intervals, verdicts and plots
-// (train/sweep_report.h). A stopped sweep continues where it was: finished runs are reused and
+// (experiments/sweep_report.h). A stopped sweep continues where it was: finished runs are reused and
 // interrupted ones resumed, but only when the run folder was trained with the config the sweep asks for
 // now (train/config_diff.h); a run folder trained otherwise stops the sweep before anything trains,
 // naming the variant, the folder and the keys that differ.
@@ -15,7 +15,7 @@
 //    "report": "more" (optional: report.md and plots in out_dir/more, for a second sweep file that shares
 //              out_dir, and so the runs, of a first; default: out_dir itself),
 //    "final_eval": "whole_split" (optional: evaluate each finished run on the whole validation split,
-//                  train/final_eval.h, and report that number as its final validation loss),
+//                  experiments/final_eval.h, and report that number as its final validation loss),
 //    "variants": [{"name": "pre_ln", "set": ["model.preset=pre_ln"],
 //                  "seeds": [...], "grid": {...}, "grid_seeds": [...]  (each optional: the sweep's by default)},
 //                 ...]}

@@ -1,4 +1,4 @@
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace bf {
 

@@ -1,11 +1,11 @@
-#include "train/diag_plots.h"
+#include "experiments/diag_plots.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "train/atomic_file.h"
-#include "train/svg_plot.h"
+#include "io/atomic_file.h"
+#include "experiments/svg_plot.h"
 
 namespace bf {
 namespace {

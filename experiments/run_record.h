@@ -38,7 +38,7 @@ struct RunRecord {
   double elapsed_s = NAN;       // training time so far (the last elapsed_s logged; counts across resumes)
   std::string config_hash;      // from the first "start" event ("" for runs written before hashes)
   int64_t tokens_seen() const { return last_step * tokens_per_step; }
-  // The "final_eval" event (train/final_eval.h) at the last step: the whole validation split.
+  // The "final_eval" event (experiments/final_eval.h) at the last step: the whole validation split.
   double whole_split_val_loss = NAN, whole_split_val_bpb = NAN;
   int64_t whole_split_windows = 0, whole_split_tokens = 0;
   // The final validation loss a report shows: the whole split's when evaluated, else the last eval event's.

@@ -1,9 +1,9 @@
-#include "train/sweep_plots.h"
+#include "experiments/sweep_plots.h"
 
 #include <algorithm>
 #include <set>
 
-#include "train/svg_plot.h"
+#include "experiments/svg_plot.h"
 
 namespace bf {
 namespace {

@@ -1,4 +1,4 @@
-#include "train/escaped_name.h"
+#include "io/escaped_name.h"
 
 #include <cstdio>
 

@@ -11,7 +11,7 @@
 #pragma once
 #include <string>
 
-#include "train/sweep.h"
+#include "experiments/sweep.h"
 
 namespace bf {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "train/run_record.h"
+#include "experiments/run_record.h"
 
 namespace bf {
 

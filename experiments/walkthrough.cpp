@@ -1,7 +1,7 @@
 // The walkthrough re-derives the first block of a tiny SAS-P model with the ops themselves, reading the
 // parameters by name, so every printed number comes from one visible line of math. What it prints is what
 // docs/walkthrough.md quotes.
-#include "train/walkthrough.h"
+#include "experiments/walkthrough.h"
 
 #include <cmath>
 #include <cstdio>

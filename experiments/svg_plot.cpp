@@ -1,4 +1,4 @@
-#include "train/svg_plot.h"
+#include "experiments/svg_plot.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "train/tokenizer.h"
+#include "text/tokenizer.h"
 
 #include <filesystem>
 #include <set>
@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace bf {
 

@@ -1,4 +1,4 @@
-#include "train/final_eval.h"
+#include "experiments/final_eval.h"
 
 #include <cmath>
 #include <fstream>
@@ -9,10 +9,10 @@
 
 #include "backends/kernels.h"
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace bf {

@@ -1,4 +1,4 @@
-#include "train/bpe.h"
+#include "text/bpe.h"
 
 #include <algorithm>
 #include <limits>

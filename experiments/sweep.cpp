@@ -1,4 +1,4 @@
-#include "train/sweep.h"
+#include "experiments/sweep.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,12 +8,12 @@
 #include <set>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/config_diff.h"
-#include "train/final_eval.h"
-#include "train/run_record.h"
-#include "train/sweep_report.h"
+#include "experiments/final_eval.h"
+#include "experiments/run_record.h"
+#include "experiments/sweep_report.h"
 #include "train/trainer.h"
 
 namespace bf {
