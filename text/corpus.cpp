@@ -193,82 +193,101 @@ std::string PrepareReport::warning() const {
   return out.str();
 }
 
-PrepareReport prepare_corpus(const PrepareOptions& opts) {
+namespace {
+
+void check_options(const PrepareOptions& opts) {
   BF_CHECK(!opts.out_dir.empty(), "prepare: out_dir is empty, expected a folder for train.bin and val.bin");
   BF_CHECK(opts.val_fraction > 0.0 && opts.val_fraction < 1.0, "prepare: val_fraction ", opts.val_fraction,
            ", expected a fraction strictly between 0 and 1");
   BF_CHECK(opts.max_bytes >= 0, "prepare: max_bytes ", opts.max_bytes, ", expected >= 0 (0: no limit)");
+}
 
-  PrepareReport report;
-  report.out_dir = opts.out_dir;
-  report.default_corpus = opts.paths.empty();
-  const fs::path out_dir = normal_absolute(opts.out_dir);
-
+// Where the text comes from: the candidate files, the folders or files they were found under, the
+// extension filter and byte limit in force, and the words for the report.
+struct Sources {
   std::vector<Candidate> candidates;
   std::vector<std::string> roots;
-  std::vector<std::string> extensions = opts.extensions;
-  int64_t max_bytes = opts.max_bytes;
+  std::vector<std::string> extensions;
+  int64_t max_bytes = 0;
   bool fallback_used = false;
+  std::string description;
+};
 
-  if (report.default_corpus) {
-    if (max_bytes == 0) max_bytes = kDefaultCorpusMaxBytes;
-    int minor = -1;
-    const fs::path stdlib = find_python_stdlib(opts.python_lib_root, minor);
-    if (!stdlib.empty()) {
-      if (extensions.empty()) extensions = {".py"};
-      const fs::path root = normal_absolute(stdlib);
-      walk(root, {extensions, {"site-packages", "dist-packages", "__pycache__"}, out_dir}, candidates);
-      roots.push_back(root.string());
-      report.source_description = "default corpus: the Python 3." + std::to_string(minor) +
-                                  " standard library at " + root.string() + " (" + join(extensions, " ") +
-                                  "; site-packages and dist-packages excluded)";
-    } else {
-      BF_CHECK(!opts.fallback_dir.empty(), "prepare: no corpus paths given and no Python standard library found (no ",
-               (fs::path(opts.python_lib_root) / "python3.N/os.py").string(),
-               "); pass corpus files or folders explicitly");
-      std::error_code ec;
-      BF_CHECK(fs::is_directory(opts.fallback_dir, ec), "prepare: no Python standard library found under ",
-               opts.python_lib_root, ", and the fallback folder '", opts.fallback_dir, "' does not exist");
-      if (extensions.empty()) extensions = {".cpp", ".h", ".md"};
-      const fs::path root = normal_absolute(opts.fallback_dir);
-      walk(root, {extensions, {}, out_dir}, candidates);
-      roots.push_back(root.string());
-      fallback_used = true;
-      report.source_description = "default corpus: no Python standard library found under " +
-                                  opts.python_lib_root + " (no python3.N folder with os.py), so the project's own "
-                                  "sources at " + root.string() + " (" + join(extensions, " ") + ")";
-    }
-  } else {
-    for (const std::string& given : opts.paths) {
-      std::error_code ec;
-      const fs::path p = normal_absolute(given);
-      const fs::file_status status = fs::status(p, ec);
-      if (ec || !fs::exists(status)) fail("prepare: corpus path '", given, "' does not exist");
-      if (fs::is_directory(status)) {
-        walk(p, {extensions, {}, out_dir}, candidates);
-      } else if (fs::is_regular_file(status)) {
-        candidates.push_back({p, p.filename().generic_string(), true});
-      } else {
-        fail("prepare: corpus path '", given, "' is neither a regular file nor a folder");
-      }
-      roots.push_back(p.string());
-    }
-    // A shell glob can pass thousands of paths: name the first few, count the rest (corpus.json lists all).
-    const size_t shown = std::min<size_t>(opts.paths.size(), 3);
-    std::string named = join(std::vector<std::string>(opts.paths.begin(), opts.paths.begin() + shown), ", ");
-    if (opts.paths.size() > shown) named += ", ... (" + std::to_string(opts.paths.size()) + " paths)";
-    report.source_description = "user paths: " + named + " (" +
-                                (extensions.empty() ? std::string("all text files") : join(extensions, " ")) + ")";
+// The default corpus: the highest Python standard library under opts.python_lib_root, else the project's
+// own sources (opts.fallback_dir).
+Sources default_sources(const PrepareOptions& opts, const fs::path& out_dir) {
+  Sources s;
+  s.extensions = opts.extensions;
+  s.max_bytes = opts.max_bytes == 0 ? kDefaultCorpusMaxBytes : opts.max_bytes;
+  int minor = -1;
+  const fs::path stdlib = find_python_stdlib(opts.python_lib_root, minor);
+  if (!stdlib.empty()) {
+    if (s.extensions.empty()) s.extensions = {".py"};
+    const fs::path root = normal_absolute(stdlib);
+    walk(root, {s.extensions, {"site-packages", "dist-packages", "__pycache__"}, out_dir}, s.candidates);
+    s.roots.push_back(root.string());
+    s.description = "default corpus: the Python 3." + std::to_string(minor) + " standard library at " +
+                    root.string() + " (" + join(s.extensions, " ") + "; site-packages and dist-packages excluded)";
+    return s;
   }
+  BF_CHECK(!opts.fallback_dir.empty(), "prepare: no corpus paths given and no Python standard library found (no ",
+           (fs::path(opts.python_lib_root) / "python3.N/os.py").string(), "); pass corpus files or folders explicitly");
+  std::error_code ec;
+  BF_CHECK(fs::is_directory(opts.fallback_dir, ec), "prepare: no Python standard library found under ",
+           opts.python_lib_root, ", and the fallback folder '", opts.fallback_dir, "' does not exist");
+  if (s.extensions.empty()) s.extensions = {".cpp", ".h", ".md"};
+  const fs::path root = normal_absolute(opts.fallback_dir);
+  walk(root, {s.extensions, {}, out_dir}, s.candidates);
+  s.roots.push_back(root.string());
+  s.fallback_used = true;
+  s.description = "default corpus: no Python standard library found under " + opts.python_lib_root +
+                  " (no python3.N folder with os.py), so the project's own sources at " + root.string() + " (" +
+                  join(s.extensions, " ") + ")";
+  return s;
+}
 
-  // Byte-wise path order, duplicates (a file given directly and inside a given folder) once.
+// The files and folders the user named (opts.paths).
+Sources given_sources(const PrepareOptions& opts, const fs::path& out_dir) {
+  Sources s;
+  s.extensions = opts.extensions;
+  s.max_bytes = opts.max_bytes;
+  for (const std::string& given : opts.paths) {
+    std::error_code ec;
+    const fs::path p = normal_absolute(given);
+    const fs::file_status status = fs::status(p, ec);
+    if (ec || !fs::exists(status)) fail("prepare: corpus path '", given, "' does not exist");
+    if (fs::is_directory(status)) {
+      walk(p, {s.extensions, {}, out_dir}, s.candidates);
+    } else if (fs::is_regular_file(status)) {
+      s.candidates.push_back({p, p.filename().generic_string(), true});
+    } else {
+      fail("prepare: corpus path '", given, "' is neither a regular file nor a folder");
+    }
+    s.roots.push_back(p.string());
+  }
+  // A shell glob can pass thousands of paths: name the first few, count the rest (corpus.json lists all).
+  const size_t shown = std::min<size_t>(opts.paths.size(), 3);
+  std::string named = join(std::vector<std::string>(opts.paths.begin(), opts.paths.begin() + shown), ", ");
+  if (opts.paths.size() > shown) named += ", ... (" + std::to_string(opts.paths.size()) + " paths)";
+  s.description = "user paths: " + named + " (" +
+                  (s.extensions.empty() ? std::string("all text files") : join(s.extensions, " ")) + ")";
+  return s;
+}
+
+// Byte-wise path order, duplicates (a file given directly and inside a given folder) once.
+void sort_and_deduplicate(std::vector<Candidate>& candidates) {
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return a.path.native() != b.path.native() ? a.path.native() < b.path.native() : a.explicit_file > b.explicit_file;
   });
   candidates.erase(std::unique(candidates.begin(), candidates.end(),
                                [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
                    candidates.end());
+}
 
+// Reads the candidates in order while their total stays within the byte limit, leaving out empty and
+// binary-looking files (a binary file named directly is an error); counts what was left out in `report`.
+std::vector<Loaded> load_text_files(const Sources& sources, PrepareReport& report) {
+  const std::vector<Candidate>& candidates = sources.candidates;
   std::vector<Loaded> files;
   int64_t total = 0;
   for (size_t i = 0; i < candidates.size(); ++i) {
@@ -276,7 +295,7 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
     std::error_code ec;
     const uintmax_t size = fs::file_size(c.path, ec);
     if (ec) fail("prepare: cannot read the size of '", c.path.string(), "': ", ec.message());
-    if (max_bytes > 0 && total + static_cast<int64_t>(size) > max_bytes) {
+    if (sources.max_bytes > 0 && total + static_cast<int64_t>(size) > sources.max_bytes) {
       report.n_skipped_over_limit = static_cast<int64_t>(candidates.size() - i);
       break;
     }
@@ -292,61 +311,64 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
     total += static_cast<int64_t>(bytes.size());
     files.push_back({c.path.string(), c.key, std::move(bytes)});
   }
-  BF_CHECK(!files.empty(), "prepare: no usable text files in ", join(roots, ", "), " (",
+  BF_CHECK(!files.empty(), "prepare: no usable text files in ", join(sources.roots, ", "), " (",
            candidates.size(), " candidate file(s)",
-           (extensions.empty() ? std::string() : ", extensions " + join(extensions, " ")), ", ",
-           report.n_skipped_binary, " binary-looking, limit ", max_bytes, " bytes)");
+           (sources.extensions.empty() ? std::string() : ", extensions " + join(sources.extensions, " ")), ", ",
+           report.n_skipped_binary, " binary-looking, limit ", sources.max_bytes, " bytes)");
+  return files;
+}
 
-  // Validation: whole files in FNV-1a(key) order until val_fraction of the bytes (see corpus.h).
-  std::vector<uint8_t> train_tokens, val_tokens;
+// The two splits' text, and the files each holds.
+struct Split {
+  std::vector<uint8_t> train_text, val_text;
   std::vector<const Loaded*> train_files, val_files;
+  bool inside_file = false;
+};
+
+// Validation: whole files in FNV-1a(key) order until val_fraction of the bytes, or the end of a single
+// file (see corpus.h).
+Split split_validation(const std::vector<Loaded>& files, double val_fraction) {
+  Split split;
   if (files.size() == 1) {
     const std::string& bytes = files[0].bytes;
     const int64_t n = static_cast<int64_t>(bytes.size());
     BF_CHECK(n >= 2, "prepare: the only corpus file '", files[0].path, "' has ", n,
              " byte(s); a single-file corpus is split inside the file and needs at least 2");
-    const int64_t n_val = std::clamp<int64_t>(std::llround(opts.val_fraction * static_cast<double>(n)), 1, n - 1);
-    train_tokens.assign(bytes.begin(), bytes.end() - n_val);
-    val_tokens.assign(bytes.end() - n_val, bytes.end());
-    train_files.push_back(&files[0]);
-    val_files.push_back(&files[0]);
-    report.split_inside_file = true;
-  } else {
-    std::vector<size_t> rank(files.size());
-    std::iota(rank.begin(), rank.end(), size_t{0});
-    std::vector<uint64_t> hash(files.size());
-    for (size_t i = 0; i < files.size(); ++i) hash[i] = fnv1a64(files[i].key);
-    std::sort(rank.begin(), rank.end(), [&](size_t a, size_t b) { return hash[a] != hash[b] ? hash[a] < hash[b] : a < b; });
-    std::vector<bool> is_val(files.size(), false);
-    const double target = opts.val_fraction * static_cast<double>(total);
-    int64_t val_bytes = 0;
-    size_t n_val = 0;
-    for (size_t r : rank) {
-      if (static_cast<double>(val_bytes) >= target || n_val + 1 == files.size()) break;
-      is_val[r] = true;
-      val_bytes += static_cast<int64_t>(files[r].bytes.size());
-      ++n_val;
-    }
-    for (size_t i = 0; i < files.size(); ++i) (is_val[i] ? val_files : train_files).push_back(&files[i]);
-    train_tokens = concat_files(train_files);
-    val_tokens = concat_files(val_files);
+    const int64_t n_val = std::clamp<int64_t>(std::llround(val_fraction * static_cast<double>(n)), 1, n - 1);
+    split.train_text.assign(bytes.begin(), bytes.end() - n_val);
+    split.val_text.assign(bytes.end() - n_val, bytes.end());
+    split.train_files.push_back(&files[0]);
+    split.val_files.push_back(&files[0]);
+    split.inside_file = true;
+    return split;
   }
+  int64_t total = 0;
+  for (const Loaded& f : files) total += static_cast<int64_t>(f.bytes.size());
+  std::vector<size_t> rank(files.size());
+  std::iota(rank.begin(), rank.end(), size_t{0});
+  std::vector<uint64_t> hash(files.size());
+  for (size_t i = 0; i < files.size(); ++i) hash[i] = fnv1a64(files[i].key);
+  std::sort(rank.begin(), rank.end(), [&](size_t a, size_t b) { return hash[a] != hash[b] ? hash[a] < hash[b] : a < b; });
+  std::vector<bool> is_val(files.size(), false);
+  const double target = val_fraction * static_cast<double>(total);
+  int64_t val_bytes = 0;
+  size_t n_val = 0;
+  for (size_t r : rank) {
+    if (static_cast<double>(val_bytes) >= target || n_val + 1 == files.size()) break;
+    is_val[r] = true;
+    val_bytes += static_cast<int64_t>(files[r].bytes.size());
+    ++n_val;
+  }
+  for (size_t i = 0; i < files.size(); ++i) (is_val[i] ? split.val_files : split.train_files).push_back(&files[i]);
+  split.train_text = concat_files(split.train_files);
+  split.val_text = concat_files(split.val_files);
+  return split;
+}
 
-  // The tokenizer learns from the training split only; validation text is never seen before evaluation.
-  const Tokenizer tokenizer = Tokenizer::train(
-      opts.tokenizer, opts.vocab_size,
-      std::string_view(reinterpret_cast<const char*>(train_tokens.data()), train_tokens.size()));
-  report.tokenizer_description = tokenizer.describe();
-  report.train_bytes = static_cast<int64_t>(train_tokens.size());
-  report.val_bytes = static_cast<int64_t>(val_tokens.size());
-  const std::string train_file = tokenizer.token_file_bytes(train_tokens, report.train_tokens);
-  const std::string val_file = tokenizer.token_file_bytes(val_tokens, report.val_tokens);
-
-  report.val_fraction = opts.val_fraction;
-  report.n_files_train = static_cast<int64_t>(train_files.size());
-  report.n_files_val = static_cast<int64_t>(val_files.size());
-
-  // Names that are not UTF-8 cannot go into JSON as they are: stored with \xNN escapes (escaped_name.h).
+// corpus.json: where the text came from, the options, every file of each split with its size, and the
+// counts. Names that are not UTF-8 cannot go into JSON as they are: stored with \xNN escapes
+// (escaped_name.h), counted in report.n_escaped_names.
+nlohmann::json corpus_index(const PrepareOptions& opts, Sources sources, const Split& split, PrepareReport& report) {
   auto file_list = [&](const std::vector<const Loaded*>& list) {
     nlohmann::json out = nlohmann::json::array();
     for (const Loaded* f : list) {
@@ -356,7 +378,7 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
     }
     return out;
   };
-  for (std::string& root : roots) root = escape_invalid_utf8(root);
+  for (std::string& root : sources.roots) root = escape_invalid_utf8(root);
   report.source_description = escape_invalid_utf8(report.source_description);
   nlohmann::json meta = {
       {"format", "bareformer corpus 1"},
@@ -364,11 +386,11 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       {"tokenizer_file", kTokenizerFileName},
       {"source", report.source_description},
       {"default_corpus", report.default_corpus},
-      {"fallback_used", fallback_used},
-      {"roots", roots},
-      {"extensions", extensions},
+      {"fallback_used", sources.fallback_used},
+      {"roots", sources.roots},
+      {"extensions", sources.extensions},
       {"val_fraction", opts.val_fraction},
-      {"max_bytes", max_bytes},
+      {"max_bytes", sources.max_bytes},
       {"file_order", "sorted by path, byte-wise"},
       {"separator", "one 0x0A byte between consecutive files of a split"},
       {"val_selection",
@@ -378,11 +400,43 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
       {"skipped_binary", report.n_skipped_binary},
       {"skipped_over_limit", report.n_skipped_over_limit},
       {"train", {{"file", "train.bin"}, {"files", report.n_files_train}, {"tokens", report.train_tokens},
-                 {"bytes", report.train_bytes}, {"sources", file_list(train_files)}}},
+                 {"bytes", report.train_bytes}, {"sources", file_list(split.train_files)}}},
       {"val", {{"file", "val.bin"}, {"files", report.n_files_val}, {"tokens", report.val_tokens},
-               {"bytes", report.val_bytes}, {"sources", file_list(val_files)}}},
+               {"bytes", report.val_bytes}, {"sources", file_list(split.val_files)}}},
   };
   meta["escaped_names"] = report.n_escaped_names;
+  return meta;
+}
+
+}  // namespace
+
+PrepareReport prepare_corpus(const PrepareOptions& opts) {
+  check_options(opts);
+  PrepareReport report;
+  report.out_dir = opts.out_dir;
+  report.default_corpus = opts.paths.empty();
+  report.val_fraction = opts.val_fraction;
+  const fs::path out_dir = normal_absolute(opts.out_dir);
+
+  Sources sources = report.default_corpus ? default_sources(opts, out_dir) : given_sources(opts, out_dir);
+  report.source_description = sources.description;
+  sort_and_deduplicate(sources.candidates);
+  const std::vector<Loaded> files = load_text_files(sources, report);
+  const Split split = split_validation(files, opts.val_fraction);
+  report.split_inside_file = split.inside_file;
+  report.n_files_train = static_cast<int64_t>(split.train_files.size());
+  report.n_files_val = static_cast<int64_t>(split.val_files.size());
+
+  // The tokenizer learns from the training split only; validation text is never seen before evaluation.
+  const Tokenizer tokenizer = Tokenizer::train(
+      opts.tokenizer, opts.vocab_size,
+      std::string_view(reinterpret_cast<const char*>(split.train_text.data()), split.train_text.size()));
+  report.tokenizer_description = tokenizer.describe();
+  report.train_bytes = static_cast<int64_t>(split.train_text.size());
+  report.val_bytes = static_cast<int64_t>(split.val_text.size());
+  const std::string train_file = tokenizer.token_file_bytes(split.train_text, report.train_tokens);
+  const std::string val_file = tokenizer.token_file_bytes(split.val_text, report.val_tokens);
+  const nlohmann::json index = corpus_index(opts, std::move(sources), split, report);
 
   // The four files as one set: all encoded first, then written so that a failure leaves none of them
   // changed, and corpus.json (the index) is never beside a tokenizer or token files it does not describe.
@@ -392,7 +446,7 @@ PrepareReport prepare_corpus(const PrepareOptions& opts) {
   write_files_atomically({{(out_dir / kTokenizerFileName).string(), tokenizer.to_json()},
                           {(out_dir / "train.bin").string(), train_file},
                           {(out_dir / "val.bin").string(), val_file},
-                          {(out_dir / "corpus.json").string(), meta.dump(2) + "\n"}});
+                          {(out_dir / "corpus.json").string(), index.dump(2) + "\n"}});
   return report;
 }
 
