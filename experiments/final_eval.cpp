@@ -31,7 +31,7 @@ bool append_whole_split_eval(const std::string& run_dir) {
   }
   const Config& config = info.config;
   configure_cpu_threads(config.run.threads);
-  const Device device = device_from_name(config.run.device);
+  const Device device = config.run.device;
   Gpt model(config.model, config.run.seed, DType::f32, device);
   load_checkpoint(ckpt, model, nullptr);
   const TokenFile val = TokenFile::load(config.data.dir + "/val.bin");

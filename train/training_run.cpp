@@ -20,7 +20,7 @@ uint64_t sampler_seed(uint64_t run_seed) { return run_seed ^ 0x5bd1e9955bd1e995U
 // Checked before anything is written: cuda without a device (the error and its reason), and a run that
 // would not fit in memory.
 Device usable_device(const Config& config) {
-  const Device device = device_from_name(config.run.device);
+  const Device device = config.run.device;
   (void)device_memory(device);
   configure_cpu_threads(config.run.threads);
   check_memory(config, MemoryUse::train, "run.out_dir " + config.run.out_dir);

@@ -94,7 +94,7 @@ bf::Config small_run(const fs::path& data, const std::string& device, const std:
   c.run.eval_every = 0;
   c.run.eval_batches = 2;
   c.run.seed = 3;
-  c.run.device = device;
+  c.run.device = bf::device_from_name(device);
   c.run.out_dir = (data / name).string();
   return c;
 }

@@ -95,7 +95,7 @@ TEST_CASE("bf::train with run.device = cuda stops with the reason") {
   config.data.seq_len = 16;
   config.data.batch_size = 2;
   config.run.steps = 2;
-  config.run.device = "cuda";
+  config.run.device = bf::Device::cuda;
   config.run.out_dir = (dir / "run").string();
   std::ostringstream log;
   bf::TrainOptions options;

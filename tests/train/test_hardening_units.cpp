@@ -94,7 +94,7 @@ TEST_CASE("memory estimate: parameters, gradients, AdamW state and activations; 
   // Per block 16 [B,T,d] + 3 [B,T,4d] + 3 [B,H,T,T]; the head 3 [B,T,V]; 4 bytes each.
   const int64_t tokens = 2 * 16;
   CHECK(train.activations == 4 * (2 * (16 * tokens * 16 + 3 * tokens * 64 + 3 * 2 * 2 * 16 * 16) + 3 * tokens * 256));
-  c.optim.name = "sgd";
+  c.optim.name = bf::OptimizerKind::sgd;
   CHECK(bf::estimate_memory(c, bf::MemoryUse::train).optimiser == 4 * params);
   const bf::MemoryEstimate describe = bf::estimate_memory(c, bf::MemoryUse::describe);
   CHECK(describe.total() == 4 * params);
