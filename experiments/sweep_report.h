@@ -1,6 +1,6 @@
 // The sweep report: report.md and its SVG plots, a pure function of the sweep file and the runs'
 // config.json and metrics.jsonl files, so `bareformer sweep SWEEP.json --report-only` regenerates a
-// committed report exactly (tests/train/test_sweep_report.cpp checks one).
+// committed report exactly (tests/experiments/test_sweep_report.cpp checks one).
 //
 // What it holds (docs/README.md, "Sweeps"): per variant at its chosen grid point, the results with 95%
 // intervals; against the baseline, paired by seed, the difference in final validation loss and at every
