@@ -1,8 +1,8 @@
 // What the training loop tells the world. The loop (train/trainer.cpp) decides what happens at each step;
 // a RunObserver decides what is said about it: the metrics.jsonl events (train/metrics_writer.h), the log
-// lines and the terminal progress line (train/run_log.h), the summary `train` returns
-// (train/summary_recorder.h). Events arrive in step order; `step` always counts the steps done (1 after
-// the first step), as the metrics events do.
+// lines and the terminal progress line (train/run_log.h), the summary `train` returns (SummaryRecorder in
+// train/trainer.cpp). Events arrive in step order; `step` always counts the steps done (1 after the first
+// step), as the metrics events do.
 #pragma once
 #include <cstdint>
 #include <string>
