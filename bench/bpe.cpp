@@ -27,11 +27,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/atomic_file.h"
-#include "train/bpe.h"
-#include "train/corpus.h"
-#include "train/token_file.h"
-#include "train/tokenizer.h"
+#include "io/atomic_file.h"
+#include "text/bpe.h"
+#include "text/corpus.h"
+#include "io/token_file.h"
+#include "text/tokenizer.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "train/config_diff.h"
-#include "train/sweep.h"
-#include "train/sweep_report.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_report.h"
 
 namespace fs = std::filesystem;
 

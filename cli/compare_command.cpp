@@ -2,18 +2,18 @@
 // planned (unfinished runs marked), tokens seen, tokens/s, final train and validation loss, bits per
 // byte.  `bareformer plot RUN_DIR... [--out DIR]`: training (solid) and validation (dashed) loss against
 // step and against training time, one colour per run, as SVG files, and the signal-propagation
-// diagnostics of runs that logged them (train/diag_plots.h).  `bareformer sweep` (train/sweep.h).
+// diagnostics of runs that logged them (experiments/diag_plots.h).  `bareformer sweep` (experiments/sweep.h).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "train/atomic_file.h"
-#include "train/diag_plots.h"
-#include "train/run_record.h"
-#include "train/svg_plot.h"
-#include "train/sweep_plots.h"
+#include "io/atomic_file.h"
+#include "experiments/diag_plots.h"
+#include "experiments/run_record.h"
+#include "experiments/svg_plot.h"
+#include "experiments/sweep_plots.h"
 
 namespace bf::cli {
 namespace {
@@ -86,8 +86,8 @@ Command add_plot_command(CLI::App& app) {
 #include <iostream>
 
 #include "core/error.h"
-#include "train/sweep.h"
-#include "train/sweep_report.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_report.h"
 
 namespace bf::cli {
 

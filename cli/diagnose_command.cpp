@@ -10,7 +10,7 @@
 #include "train/batches.h"
 #include "train/config.h"
 #include "train/memory_estimate.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf::cli {
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "train/corpus.h"
+#include "text/corpus.h"
 
 namespace bf::cli {
 

@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "train/sample.h"
-#include "train/tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace bf::cli {
 

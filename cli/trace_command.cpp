@@ -55,7 +55,7 @@ Command add_trace_command(CLI::App& app) {
 
 }  // namespace bf::cli
 
-#include "train/walkthrough.h"
+#include "experiments/walkthrough.h"
 
 namespace bf::cli {
 

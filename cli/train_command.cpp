@@ -16,8 +16,8 @@
 #include "train/checkpoint_validation.h"
 #include "train/memory_estimate.h"
 #include "train/resume.h"
-#include "train/token_file.h"
-#include "train/tokenizer.h"
+#include "io/token_file.h"
+#include "text/tokenizer.h"
 #include "train/trainer.h"
 
 namespace bf::cli {
@@ -71,7 +71,7 @@ Gpt load_model(const std::string& path, const std::string& device_name, MemoryUs
   check_memory(info.config, use, path);               // before the model is built
   config_out = info.config;
   if (info_out) *info_out = info;
-  const std::string chosen = device_name.empty() ? info.config.run.device : device_name;
+  const std::string chosen = device_name.empty() ? std::string(bf::device_name(info.config.run.device)) : device_name;
   const Device device = device_from_name(chosen);
   BF_CHECK(device_available(device), "device ", chosen, ": ", device_unavailable_reason(device),
            device_name.empty() ? " (the checkpoint's run.device; pass --device cpu to run on the CPU)" : "");

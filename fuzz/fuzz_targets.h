@@ -17,8 +17,8 @@
 
 #include "core/error.h"
 #include "train/config.h"
-#include "train/safetensors.h"
-#include "train/token_file.h"
+#include "io/safetensors.h"
+#include "io/token_file.h"
 
 namespace bf::fuzz {
 

@@ -8,7 +8,7 @@
 
 #include "core/rng.h"
 #include "core/tensor.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf {
 

@@ -2,11 +2,11 @@
 
 #include <sstream>
 
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/checkpoint_validation.h"
 #include "train/memory_estimate.h"
 #include "train/provenance.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace bf {
 namespace {

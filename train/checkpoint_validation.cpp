@@ -69,7 +69,7 @@ void check_tensor_table(const SafetensorsContents& contents, const Config& confi
   for (const NamedTensor& t : contents.tensors) by_name[t.name] = &t.tensor;
   const std::vector<ParameterShape> table = parameter_table(config.model);
   std::map<std::string, Shape> optimiser_state;  // name -> shape, what config.optim keeps
-  const bool adam = config.optim.name == "adamw";
+  const bool adam = config.optim.name == OptimizerKind::adamw;
   for (const ParameterShape& p : table) {
     const Shape want = to_shape(p.shape);
     auto it = by_name.find(p.name);
@@ -89,7 +89,7 @@ void check_tensor_table(const SafetensorsContents& contents, const Config& confi
     if (t.name.rfind("optim.", 0) != 0) continue;
     auto it = optimiser_state.find(t.name);
     BF_CHECK(it != optimiser_state.end(), path, ": tensor \"", t.name, "\" is not optimiser state of this run (optim.name ",
-             config.optim.name, " keeps ", adam ? "optim.exp_avg.* and optim.exp_avg_sq.*" : "optim.momentum.*",
+             name_of(config.optim.name), " keeps ", adam ? "optim.exp_avg.* and optim.exp_avg_sq.*" : "optim.momentum.*",
              " of each parameter)");
     BF_CHECK(t.tensor.shape() == it->second, path, ": optimiser state \"", t.name, "\" has shape ", t.tensor.shape(),
              ", the model needs ", it->second);

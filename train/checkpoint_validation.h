@@ -7,8 +7,8 @@
 
 #include "core/rng.h"
 #include "train/config.h"
-#include "train/safetensors.h"
-#include "train/token_file.h"
+#include "io/safetensors.h"
+#include "io/token_file.h"
 
 namespace bf {
 

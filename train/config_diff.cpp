@@ -5,7 +5,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace bf {
 namespace {

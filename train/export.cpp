@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/provenance.h"
 

@@ -53,7 +53,7 @@ MemoryEstimate estimate_memory(const Config& config, MemoryUse use) {
     case MemoryUse::describe: break;
     case MemoryUse::train:
       e.gradients = e.parameters;
-      e.optimiser = mul(e.parameters, config.optim.name == "adamw" ? 2 : 1);
+      e.optimiser = mul(e.parameters, config.optim.name == OptimizerKind::adamw ? 2 : 1);
       e.activations = mul(add(mul(block_activations(m, batch, t), m.n_layer), head_activations(m, batch, t)),
                           kBytesPerScalar);
       break;

@@ -16,10 +16,10 @@ double learning_rate(const OptimConfig& optim, const ScheduleConfig& s, int tota
   const double peak = optim.lr, floor = s.min_lr_ratio * peak;
   const int warmup = warmup_steps(s, total_steps);
   if (step < warmup) return peak * double(step + 1) / double(warmup);  // reaches the peak at the last warm-up step
-  if (s.decay == "constant" || total_steps <= warmup) return peak;
+  if (s.decay == LrDecay::constant || total_steps <= warmup) return peak;
   // progress 0 at the first step after warm-up, 1 at the last step of the run
   const double progress = total_steps - warmup > 1 ? double(step - warmup) / double(total_steps - warmup - 1) : 1.0;
-  if (s.decay == "cosine") return floor + (peak - floor) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  if (s.decay == LrDecay::cosine) return floor + (peak - floor) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
   return floor + (peak - floor) * (1.0 - progress);
 }
 
@@ -50,7 +50,7 @@ GradientReport gradient_norm(const ParameterSet& params) {
 Optimizer::Optimizer(const OptimConfig& config, const ParameterSet& params) : config_(config), params_(params.all()) {
   for (const Parameter& p : params_) {
     first_moment_.push_back(Tensor::zeros_like(p.value));
-    second_moment_.push_back(config.name == "adamw" ? Tensor::zeros_like(p.value) : Tensor());
+    second_moment_.push_back(config.name == OptimizerKind::adamw ? Tensor::zeros_like(p.value) : Tensor());
   }
 }
 
@@ -65,7 +65,7 @@ void Optimizer::step(double lr, double grad_scale) {
     const double wd = weight_decay_applies(p.group) ? config_.weight_decay : 0.0;
     dispatch_float(p.value.dtype(), "optimizer", [&]<class T>() {
       const auto& k = kernels<T>(p.value.device());
-      if (config_.name == "adamw")
+      if (config_.name == OptimizerKind::adamw)
         k.adamw_update(p.value.numel(), p.value.data<T>(), g.data<T>(), first_moment_[i].data<T>(),
                        second_moment_[i].data<T>(), T(grad_scale), T(lr), T(config_.beta1), T(config_.beta2),
                        T(config_.eps), T(wd), T(bc1), T(bc2));
@@ -78,7 +78,7 @@ void Optimizer::step(double lr, double grad_scale) {
 
 std::vector<std::pair<std::string, Tensor>> Optimizer::state() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  const bool adam = config_.name == "adamw";
+  const bool adam = config_.name == OptimizerKind::adamw;
   for (size_t i = 0; i < params_.size(); ++i) {
     out.push_back({(adam ? "optim.exp_avg." : "optim.momentum.") + params_[i].name, first_moment_[i]});
     if (adam) out.push_back({"optim.exp_avg_sq." + params_[i].name, second_moment_[i]});
@@ -95,7 +95,7 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& te
   for (auto& [name, mine] : state()) {
     const Tensor* saved = find(name);
     BF_CHECK(saved != nullptr, "checkpoint: optimiser state \"", name, "\" is missing (was it saved with optim.name = ",
-             config_.name, "?)");
+             name_of(config_.name), "?)");
     BF_CHECK(saved->shape() == mine.shape(), "checkpoint: optimiser state \"", name, "\" has shape ", saved->shape(),
              ", the model needs ", mine.shape());
     Tensor target = mine;

@@ -1,16 +1,19 @@
-// The training loop: config -> model, data, optimiser -> steps with logging, evaluation, checkpoints.
+// The training loop: config -> model, data, optimiser (train/training_run.h) -> steps, each reported to the
+// run's observers (train/run_observer.h: metrics.jsonl, the log, the progress line), evaluated and saved at
+// the cadence run.* sets.
 #pragma once
 #include <cmath>
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/diagnostics.h"
 #include "nn/gpt.h"
 #include "train/config.h"
-#include "train/token_file.h"
+#include "train/evaluate.h"
 
 namespace bf {
 
@@ -42,24 +45,6 @@ struct TrainSummary {
 };
 
 TrainSummary train(const Config& config, const TrainOptions& options = {});
-
-// The metrics.jsonl "diag" event for one step's diagnostics.
-nlohmann::json diagnostics_event(int64_t step, const std::vector<LayerDiagnostics>& layers);
-
-// Validation on deterministic, evenly spaced windows (no grad; eval_window_starts picks them).
-struct EvalResult {
-  double loss = 0;          // mean nats per scored token
-  int64_t tokens = 0;       // targets scored
-  int64_t text_bytes = 0;   // bytes of original text those targets decode to
-  // Bits per byte of the original text: total nats / ln 2 / text_bytes. The same scale for every
-  // tokenizer (for byte-level text_bytes = tokens, so it is loss / ln 2).
-  double bits_per_byte = 0;
-};
-// token_text_bytes[id]: bytes of text token id stands for (Tokenizer::token_text_bytes()).
-EvalResult evaluate_split(const Gpt& model, const TokenFile& data, const std::vector<int32_t>& token_text_bytes,
-                          int batch, int seq_len, int max_batches);
-// The mean loss alone (evaluate_split's loss).
-double evaluate(const Gpt& model, const TokenFile& data, int batch, int seq_len, int max_batches);
 
 std::string checkpoint_path(const Config& config);  // out_dir/checkpoint.safetensors
 

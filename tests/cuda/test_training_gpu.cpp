@@ -48,7 +48,7 @@
 
 #include "cuda/train_loop.h"
 #include "train/checkpoint.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace {
@@ -94,7 +94,7 @@ bf::Config small_run(const fs::path& data, const std::string& device, const std:
   c.run.eval_every = 0;
   c.run.eval_batches = 2;
   c.run.seed = 3;
-  c.run.device = device;
+  c.run.device = bf::device_from_name(device);
   c.run.out_dir = (data / name).string();
   return c;
 }

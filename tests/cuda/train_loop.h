@@ -17,7 +17,7 @@
 #include "train/batches.h"
 #include "train/config.h"
 #include "train/optimizer.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 
 namespace bf::test {
 

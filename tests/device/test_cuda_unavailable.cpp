@@ -15,7 +15,7 @@
 #include "backends/kernels.h"
 #include "core/storage.h"
 #include "nn/gpt.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace {
@@ -95,7 +95,7 @@ TEST_CASE("bf::train with run.device = cuda stops with the reason") {
   config.data.seq_len = 16;
   config.data.batch_size = 2;
   config.run.steps = 2;
-  config.run.device = "cuda";
+  config.run.device = bf::Device::cuda;
   config.run.out_dir = (dir / "run").string();
   std::ostringstream log;
   bf::TrainOptions options;

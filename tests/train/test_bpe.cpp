@@ -1,4 +1,4 @@
-// The BPE tokenizer (train/bpe.h, train/tokenizer.h): pre-splitting, training against a naive
+// The BPE tokenizer (text/bpe.h, text/tokenizer.h): pre-splitting, training against a naive
 // rescan-per-merge reference, a hand-checked example, encoding, round trips (non-UTF-8 bytes included),
 // tokenizer.json, determinism of `prepare --tokenizer bpe`, and bits per byte of the original text.
 #include <doctest/doctest.h>
@@ -19,14 +19,14 @@
 #include "core/rng.h"
 #include "child_process.h"
 #include "scratch.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/batches.h"
-#include "train/bpe.h"
+#include "text/bpe.h"
 #include "train/checkpoint.h"
-#include "train/corpus.h"
+#include "text/corpus.h"
 #include "train/sample.h"
-#include "train/token_file.h"
-#include "train/tokenizer.h"
+#include "io/token_file.h"
+#include "text/tokenizer.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -100,7 +100,7 @@ std::string random_text(uint64_t seed, size_t n) {
 
 std::string source_text() {
   std::string text;
-  for (const char* f : {"/train/bpe.cpp", "/train/corpus.cpp", "/README.md"})
+  for (const char* f : {"/text/bpe.cpp", "/text/corpus.cpp", "/README.md"})
     text += read_bytes(std::string(BF_SOURCE_DIR) + f);
   return text;
 }

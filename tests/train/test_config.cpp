@@ -36,7 +36,7 @@ TEST_CASE("a preset sets the block; explicit keys override it") {
 
 TEST_CASE("defaults are the paper's optimiser settings") {
   Config c = parse_config(json::object(), "t");
-  CHECK(c.optim.name == "adamw");
+  CHECK(c.optim.name == bf::OptimizerKind::adamw);
   CHECK(c.optim.lr == 1e-3);
   CHECK(c.optim.beta1 == 0.9);
   CHECK(c.optim.beta2 == 0.999);
@@ -44,7 +44,7 @@ TEST_CASE("defaults are the paper's optimiser settings") {
   CHECK(c.optim.weight_decay == 0.1);
   CHECK(c.optim.grad_clip == 1.0);
   CHECK(c.schedule.warmup_fraction == 0.05);
-  CHECK(c.schedule.decay == "linear");
+  CHECK(c.schedule.decay == bf::LrDecay::linear);
   CHECK(c.data.seq_len == 128);
 }
 

@@ -17,10 +17,10 @@
 
 #include "child_process.h"
 #include "core/rng.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/checkpoint.h"
-#include "train/safetensors.h"
-#include "train/token_file.h"
+#include "io/safetensors.h"
+#include "io/token_file.h"
 
 namespace fs = std::filesystem;
 using bf::test::run_bareformer;

@@ -21,8 +21,8 @@
 #include "core/error.h"
 #include "scratch.h"
 #include "train/batches.h"
-#include "train/corpus.h"
-#include "train/token_file.h"
+#include "text/corpus.h"
+#include "io/token_file.h"
 
 namespace fs = std::filesystem;
 using namespace bf;

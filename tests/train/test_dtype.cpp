@@ -9,9 +9,9 @@
 #include "scratch.h"
 #include "tiny_corpus.h"
 #include "train/checkpoint.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 #include "train/sample.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 using namespace bf;

@@ -20,9 +20,9 @@
 
 #include "child_process.h"
 #include "error_rows.h"
-#include "train/atomic_file.h"
-#include "train/safetensors.h"
-#include "train/token_file.h"
+#include "io/atomic_file.h"
+#include "io/safetensors.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;

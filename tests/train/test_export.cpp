@@ -14,10 +14,10 @@
 #include "autograd/tape.h"
 #include "nn/model_fixtures.h"
 #include "scratch.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/export.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace {
 

@@ -14,10 +14,10 @@
 #include "nn/gpt.h"
 #include "nn/parameter_table.h"
 #include "scratch.h"
-#include "train/atomic_file.h"
+#include "io/atomic_file.h"
 #include "train/batches.h"
 #include "train/checkpoint_validation.h"
-#include "train/escaped_name.h"
+#include "io/escaped_name.h"
 #include "train/memory_estimate.h"
 #include "train/run_lock.h"
 #include "train/trainer.h"
@@ -94,7 +94,7 @@ TEST_CASE("memory estimate: parameters, gradients, AdamW state and activations; 
   // Per block 16 [B,T,d] + 3 [B,T,4d] + 3 [B,H,T,T]; the head 3 [B,T,V]; 4 bytes each.
   const int64_t tokens = 2 * 16;
   CHECK(train.activations == 4 * (2 * (16 * tokens * 16 + 3 * tokens * 64 + 3 * 2 * 2 * 16 * 16) + 3 * tokens * 256));
-  c.optim.name = "sgd";
+  c.optim.name = bf::OptimizerKind::sgd;
   CHECK(bf::estimate_memory(c, bf::MemoryUse::train).optimiser == 4 * params);
   const bf::MemoryEstimate describe = bf::estimate_memory(c, bf::MemoryUse::describe);
   CHECK(describe.total() == 4 * params);

@@ -42,7 +42,7 @@ TEST_CASE("SGD with momentum matches a hand computation") {
   ParameterSet params;
   Tensor w = params.add("w", Tensor::from_vector<double>({1.0}, Shape{1}), ParamGroup::matrix);
   OptimConfig cfg;
-  cfg.name = "sgd";
+  cfg.name = bf::OptimizerKind::sgd;
   cfg.momentum = 0.9;
   cfg.weight_decay = 0.0;
   Optimizer opt(cfg, params);
@@ -63,10 +63,10 @@ TEST_CASE("schedule: warm-up reaches the peak, linear decay reaches the floor at
   CHECK(learning_rate(optim, s, 110, 10) == doctest::Approx(1.0));
   CHECK(learning_rate(optim, s, 110, 109) == doctest::Approx(0.1));
   CHECK(learning_rate(optim, s, 110, 59) == doctest::Approx(0.1 + 0.9 * (1 - 49.0 / 99.0)));
-  s.decay = "cosine";
+  s.decay = bf::LrDecay::cosine;
   CHECK(learning_rate(optim, s, 110, 10) == doctest::Approx(1.0));
   CHECK(learning_rate(optim, s, 110, 109) == doctest::Approx(0.1));
-  s.decay = "constant";
+  s.decay = bf::LrDecay::constant;
   CHECK(learning_rate(optim, s, 110, 109) == doctest::Approx(1.0));
   ScheduleConfig fraction;  // 5% of 200 = 10 warm-up steps
   CHECK(warmup_steps(fraction, 200) == 10);

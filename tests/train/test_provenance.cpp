@@ -12,11 +12,11 @@
 
 #include "backends/kernels.h"
 #include "child_process.h"
-#include "train/atomic_file.h"
-#include "train/corpus.h"
+#include "io/atomic_file.h"
+#include "text/corpus.h"
 #include "train/provenance.h"
-#include "train/safetensors.h"
-#include "train/token_file.h"
+#include "io/safetensors.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;

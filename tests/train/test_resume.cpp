@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "child_process.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;

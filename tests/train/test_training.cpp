@@ -9,7 +9,7 @@
 
 #include "tiny_corpus.h"
 #include "train/checkpoint.h"
-#include "train/token_file.h"
+#include "io/token_file.h"
 #include "train/trainer.h"
 
 using namespace bf;
