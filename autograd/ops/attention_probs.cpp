@@ -1,18 +1,17 @@
 // Attention probabilities from the scores in one op: the 1/sqrt(d_k) scale, the causal softmax and
-// shaped attention's mix (paper Eq. 5; Eq. 4 without C; none for softmax attention):
-//   A = softmax(s X + M)   (M the causal mask),   A' = alpha_h I + beta_h A - gamma_h C.
-// Backward, the chain rule through the three unfused ops (scale, softmax, attention_mix):
-//   dA          = beta_h dA'                          (dA = dA' without the mix)
-//   dX          = s A (dA - sum_j dA_j A_j)           (per row; the softmax backward, then the scale)
-//   dalpha_h    = sum_{b,i} dA'[b,h,i,i],   dbeta_h = sum_{b,i,j} dA' A,   dgamma_h = -sum_{b,i,j} dA' C.
-// C is a constant. The backward reads A (kept as a saved tensor when there is a mix, else it is the
-// output) and dA' once. A backend without the fused kernels (the table entries are optional) gets the
-// three unfused ops, which compute the same values.
+// shaped attention's mix (paper Eq. 5; Eq. 4 without C; none for softmax attention), M the causal mask.
+// The backward is the chain rule through the three unfused ops (scale, softmax, attention_mix), per row;
+// dA = dA' without the mix. C is a constant. The backward reads A (kept as a saved tensor when there is a
+// mix, else it is the output) and dA' once. A backend without the fused kernels (the table entries are
+// optional) gets the three unfused ops, which compute the same values.
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(attention_probs)
 namespace {
 
 template <class T>
@@ -22,6 +21,9 @@ const T* data_or_null(const Tensor& x) {
 
 }  // namespace
 
+BF_OP(causal_attention_probs, attention_probs, "A = softmax(s X + M), A' = alpha_h I + beta_h A - gamma_h C",
+      "dA = beta_h dA', dX = s A (dA - sum_j dA_j A_j), gains as attention_mix", "A (extra, with a mix), beta, C",
+      "attention_probs softmax elementwise attention_mix")
 Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alpha, const Tensor& beta,
                               const Tensor& gamma, const Tensor& centring, Tensor* probs) {
   BF_CHECK(scores.ndim() == 4 && scores.size(2) == scores.size(3),

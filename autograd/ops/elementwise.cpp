@@ -1,11 +1,14 @@
 // Elementwise ops. Each backward accumulates into the input gradients (a tensor used twice gets both).
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
 
-// c = a + b:  da = dc,  db = dc
+BF_OP_FILE(elementwise)
+
+BF_OP(add, elementwise, "c = a + b", "da = dc, db = dc", "-", "elementwise")
 Tensor add(const Tensor& a, const Tensor& b) {
   check_same_shape("add", a, b);
   Tensor c = Tensor::empty_like(a);
@@ -21,7 +24,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
   }, {double(a.numel()), 0});
 }
 
-// c = a - b:  da = dc,  db = -dc
+BF_OP(sub, elementwise, "c = a - b", "da = dc, db = -dc", "-", "elementwise")
 Tensor sub(const Tensor& a, const Tensor& b) {
   check_same_shape("sub", a, b);
   Tensor c = Tensor::empty_like(a);
@@ -37,7 +40,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   }, {double(a.numel()), 0});
 }
 
-// c = a * b:  da = dc * b,  db = dc * a
+BF_OP(mul, elementwise, "c = a * b", "da = dc b, db = dc a", "a, b", "elementwise")
 Tensor mul(const Tensor& a, const Tensor& b) {
   check_same_shape("mul", a, b);
   Tensor c = Tensor::empty_like(a);
@@ -53,7 +56,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   }, {double(a.numel()), 0});
 }
 
-// y = alpha x (alpha constant):  dx = alpha dy
+BF_OP(scale, elementwise, "y = alpha x (alpha a constant)", "dx = alpha dy", "-", "elementwise")
 Tensor scale(const Tensor& x, double alpha) {
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "scale", [&]<class T>() {
@@ -66,7 +69,7 @@ Tensor scale(const Tensor& x, double alpha) {
   }, {double(x.numel()), 0});
 }
 
-// y = g x (g a one-element tensor):  dx = g dy,  dg = sum_i dy_i x_i
+BF_OP(scale_by, elementwise, "y = g x (g one element)", "dx = g dy, dg = sum_i dy_i x_i", "x, g", "elementwise")
 Tensor scale_by(const Tensor& x, const Tensor& gain) {
   check_compatible("scale_by", x, gain);
   BF_CHECK(gain.numel() == 1, "scale_by: the gain must have one element, got ", gain.shape(), " for input ", x.shape());
@@ -83,7 +86,7 @@ Tensor scale_by(const Tensor& x, const Tensor& gain) {
   }, {double(x.numel()), 0});
 }
 
-// y[r, c] = x[r, c] + b[c]:  dx = dy,  db[c] = sum_r dy[r, c]
+BF_OP(add_bias, elementwise, "y[r, c] = x[r, c] + b[c]", "dx = dy, db[c] = sum_r dy[r, c]", "-", "elementwise reduce")
 Tensor add_bias(const Tensor& x, const Tensor& bias) {
   check_compatible("add_bias", x, bias);
   BF_CHECK(bias.ndim() == 1 && x.ndim() >= 1 && bias.size(0) == x.size(-1), "add_bias: bias ", bias.shape(),

@@ -1,12 +1,16 @@
-// Embedding lookup: y[i] = table[ids[i]];  dtable[v] = sum over i with ids[i] = v of dy[i] (scatter-add).
+// Embedding lookup; its backward is a scatter-add into the rows of the table.
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
 
+BF_OP_FILE(embedding)
+
+BF_OP(embedding, embedding, "y[i] = table[ids[i]]", "dtable[v] = sum_{i : ids[i] = v} dy[i]", "ids", "embedding")
 Tensor embedding(const Tensor& table, const Tensor& ids) {
   BF_CHECK(table.ndim() == 2, "embedding: table must be [V, d], got ", table.shape());
   BF_CHECK(ids.dtype() == DType::i32, "embedding: ids must be i32, got ", dtype_name(ids.dtype()), " ", ids.shape());

@@ -1,10 +1,14 @@
 // Head split/merge: [B, T, H*dk] <-> [B, H, T, dk]. A permutation P has the gradient P^T: the backward of
 // split is merge (accumulating) and vice versa.
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
 
+BF_OP_FILE(heads)
+
+BF_OP(split_heads, heads, "y[b, h, t, c] = x[b, t, h dk + c]", "dx = merge_heads(dy)", "-", "heads")
 Tensor split_heads(const Tensor& x, int64_t heads) {
   BF_CHECK(x.ndim() == 3 && heads > 0 && x.size(2) % heads == 0, "split_heads: expected [B, T, H*dk] with H = ",
            heads, " dividing the last axis, got ", x.shape());
@@ -20,6 +24,7 @@ Tensor split_heads(const Tensor& x, int64_t heads) {
   });
 }
 
+BF_OP(merge_heads, heads, "y[b, t, h dk + c] = x[b, h, t, c]", "dx = split_heads(dy)", "-", "heads")
 Tensor merge_heads(const Tensor& x) {
   BF_CHECK(x.ndim() == 4, "merge_heads: expected [B, H, T, dk], got ", x.shape());
   const int64_t B = x.size(0), heads = x.size(1), T_ = x.size(2), dk = x.size(3);

@@ -3,10 +3,13 @@
 // and when A is stored transposed (trans_a) its gradient is the transpose of that: dA = op(B) G^T.
 // Every gradient is one GEMM with transpose flags and beta = 1 (accumulate); nothing is copied.
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(matmul)
 namespace {
 
 struct ProductDims {
@@ -34,6 +37,8 @@ ProductDims product_dims(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 }  // namespace
 
+BF_OP(matmul, matmul, "C = op(A) op(B)", "dA = G op(B)^T (or op(B) G^T), dB = op(A)^T G (or G^T op(A))", "A, B",
+      "matmul")
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const ProductDims d = product_dims(a, b, ta, tb);
   Tensor c = Tensor::empty(d.out, a.dtype(), a.device());
@@ -60,7 +65,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   }, {2.0 * d.batch * d.m * d.n * d.k, 0});
 }
 
-// y = x W^T + b.  dx = dy W,  dW = dy^T x,  db = sum over rows of dy.
+BF_OP(linear, matmul, "y = x W^T + b", "dx = G W, dW = G^T x, db = sum_r G", "x, W", "matmul reduce")
 // The GEMM overwrites y (beta = 0), then one in-place pass adds b to every row: y is written by the GEMM
 // and read and written once more, where filling y with b first (a fill and a bias pass) and accumulating
 // onto it (beta = 1) would touch it four times.

@@ -1,9 +1,12 @@
 // LayerNorm and RMSNorm over the last axis. Forward saves the per-row statistics the backward needs.
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(norms)
 namespace {
 
 void check_norm_param(const char* op, const Tensor& x, const Tensor& p, const char* what) {
@@ -15,8 +18,9 @@ void check_norm_param(const char* op, const Tensor& x, const Tensor& p, const ch
 
 }  // namespace
 
-// xhat = (x - mu) rstd, y = xhat w + b;  with g = dy w:
-//   dx = rstd (g - mean(g) - xhat mean(g xhat)),  dw = sum_rows dy xhat,  db = sum_rows dy
+BF_OP(layer_norm, norms, "y = xhat w + b, xhat = (x - mu) rstd",
+      "dx = rstd (g - mean(g) - xhat mean(g xhat)), dw = sum_r dy xhat, db = sum_r dy, g = dy w",
+      "x, w (mu, rstd [rows])", "norms")
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
   check_norm_param("layer_norm", x, weight, "weight");
   check_norm_param("layer_norm", x, bias, "bias");
@@ -39,8 +43,9 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   }, {8.0 * x.numel(), static_cast<int64_t>(mu.nbytes() + rstd.nbytes())});
 }
 
-// rms = sqrt(mean x^2), s = 1/(rms + eps), y = x s w;  with g = dy w:
-//   dx = s g - s^2 x sum(g x) / (n rms),  dw = sum_rows dy x s
+// rms = sqrt(mean x^2): eps outside the square root, as the paper.
+BF_OP(rms_norm, norms, "y = x s w, s = 1/(rms + eps)", "dx = s g - x s^2 (g . x) / (n rms), dw = sum_r dy x s, g = dy w",
+      "x, w (rms [rows])", "norms")
 Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   check_norm_param("rms_norm", x, weight, "weight");
   const int64_t rows = x.shape().rows(), cols = x.shape().last();

@@ -1,8 +1,11 @@
 // Reductions over an axis, and reshape. The tensor is viewed as [outer, len, inner] around the axis.
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(reduce)
 namespace {
 
 struct AxisView {
@@ -39,11 +42,16 @@ Tensor scaled_sum(const char* op, const Tensor& x, int axis, bool average) {
 
 }  // namespace
 
+BF_OP(sum, reduce, "y[o, i] = sum_l x[o, l, i]", "dx[o, l, i] = dy[o, i]", "-", "reduce")
 Tensor sum(const Tensor& x, int axis) { return scaled_sum("sum", x, axis, false); }
+BF_OP(mean, reduce, "y[o, i] = (1/len) sum_l x[o, l, i]", "dx[o, l, i] = dy[o, i] / len", "-", "reduce")
 Tensor mean(const Tensor& x, int axis) { return scaled_sum("mean", x, axis, true); }
+// Recorded as two entries, reshape then sum.
+BF_OP(sum_all, reduce, "y = sum_i x_i", "dx_i = dy", "-", "reduce elementwise")
 Tensor sum_all(const Tensor& x) { return sum(reshape(x, Shape{x.numel()}), 0); }
 
-// y = x viewed with another shape (same storage):  dx = dy viewed with x's shape
+// y shares x's storage.
+BF_OP(reshape, reduce, "y = x viewed with another shape", "dx = dy viewed with x's shape", "-", "elementwise")
 Tensor reshape(const Tensor& x, const Shape& shape) {
   Tensor y = x.view(shape);
   return record("reshape", {x}, y, [x](const Tensor& g) {

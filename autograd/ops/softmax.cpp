@@ -2,13 +2,16 @@
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
 #include "backends/kernels.h"
 
 namespace bf {
 
-// y_j = exp(x_j) / sum_k exp(x_k)  (k <= i when causal);  dx_j = y_j (dy_j - sum_k dy_k y_k)
-// The backward needs only y, which is the output: nothing extra is saved.
+BF_OP_FILE(softmax)
+
+// Causal: k <= i in row i. The backward needs only y, which is the output: nothing extra is saved.
+BF_OP(softmax, softmax, "y_j = exp(x_j) / sum_k exp(x_k)", "dx_j = y_j (dy_j - sum_k dy_k y_k)", "y", "softmax")
 Tensor softmax(const Tensor& x, bool causal) {
   BF_CHECK(x.ndim() >= 1, "softmax: needs at least one axis, got ", x.shape());
   if (causal)
@@ -26,9 +29,10 @@ Tensor softmax(const Tensor& x, bool causal) {
   }, {5.0 * x.numel(), 0});
 }
 
-// L = (1/n) sum_{r valid} (lse_r - x[r, t_r]),  lse_r = log sum_j exp x[r, j]
-// dL/dx[r, j] = (1/n) (softmax(x_r)_j - 1[j == t_r]) for valid rows, 0 for ignored ones.
-// Saves the per-row log-sum-exp (rows values) so the backward recomputes softmax in one pass.
+// lse_r = log sum_j exp x[r, j], p = softmax(x_r); n valid rows, dx = 0 on ignored ones. Saves the per-row
+// log-sum-exp (rows values) so the backward recomputes softmax in one pass.
+BF_OP(cross_entropy, softmax, "L = (1/n) sum_{r valid} (lse_r - x[r, t_r])", "dx[r, j] = (dL/n) (p[r, j] - 1[j == t_r]), p = softmax(x)",
+      "logits, targets (lse [N])", "softmax")
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore_index) {
   BF_CHECK(logits.ndim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
   BF_CHECK(targets.dtype() == DType::i32 && targets.ndim() == 1 && targets.size(0) == logits.size(0),
