@@ -5,9 +5,9 @@
 // mix, else it is the output) and dA' once. A backend without the fused kernels (the table entries are
 // optional) gets the three unfused ops, which compute the same values.
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
 
@@ -59,26 +59,22 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
 
   Tensor p = Tensor::empty_like(scores);
   Tensor out = mix ? Tensor::empty_like(scores) : p;
-  dispatch_float(scores.dtype(), "causal_attention_probs", [&]<class T>() {
-    kernels<T>(scores.device())
-        .causal_attention_probs(batch, heads, t, T(s), scores.data<T>(), data_or_null<T>(alpha), data_or_null<T>(beta),
-                                data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
-                                mix ? out.data<T>() : nullptr);
+  run_kernels(scores, "causal_attention_probs", [&]<class T>(const Kernels<T>& k) {
+    k.causal_attention_probs(batch, heads, t, T(s), scores.data<T>(), data_or_null<T>(alpha), data_or_null<T>(beta),
+                             data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
+                             mix ? out.data<T>() : nullptr);
   });
   if (probs) *probs = p;
   const int64_t saved = mix ? static_cast<int64_t>(p.nbytes()) : 0;
   // Named after the ops it stands for, so a trace or an op profile still shows where the mix is.
-  return record(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal", {scores, alpha, beta, gamma}, out,
-                [scores, alpha, beta, gamma, centring, p, s, batch, heads, t](const Tensor& g) {
-    dispatch_float(g.dtype(), "causal_attention_probs backward", [&]<class T>() {
-      auto grad_ptr = [](const Tensor& x) -> T* {
-        return x.defined() && x.requires_grad() ? grad_of(x).data<T>() : nullptr;
-      };
-      kernels<T>(g.device())
-          .causal_attention_probs_backward(batch, heads, t, T(s), p.data<T>(), data_or_null<T>(beta),
-                                           data_or_null<T>(centring), g.data<T>(), grad_ptr(scores), grad_ptr(alpha),
-                                           grad_ptr(beta), grad_ptr(gamma));
-    });
+  return record_kernels(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal",
+                        {scores, alpha, beta, gamma}, out,
+                        [scores, alpha, beta, gamma, centring, p, s, batch, heads, t]<class T>(const Kernels<T>& k,
+                                                                                             const T* dy) {
+    k.causal_attention_probs_backward(batch, heads, t, T(s), p.data<T>(), data_or_null<T>(beta),
+                                      data_or_null<T>(centring), dy, grad_data_if_needed<T>(scores),
+                                      grad_data_if_needed<T>(alpha), grad_data_if_needed<T>(beta),
+                                      grad_data_if_needed<T>(gamma));
   }, {(mix ? 10.0 : 6.0) * scores.numel(), saved});
 }
 
