@@ -48,6 +48,7 @@ bool register_op(const OpInfo& info, int line);
 // Inside namespace bf, in autograd/ops/<file>.cpp, once per file: lets op_registry() pull the file's
 // entries into every program that reads the registry.
 #define BF_OP_FILE(file) \
+  int op_file_##file();  \
   int op_file_##file() { return 0; }
 // BF_OP(name, file, forward, backward, saves, kernel families): one op's registry entry, beside its code.
 #define BF_OP(name, file, forward, backward, saves, families)                                          \
