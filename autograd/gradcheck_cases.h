@@ -1,5 +1,6 @@
-// The gradcheck case of every op: small f64 inputs, the op applied, and the per-op knobs. Used by
-// `bareformer gradcheck` and by the tests, so both check exactly the same thing.
+// The gradcheck cases of every registered op (autograd/op_registry.h), each naming its op: small f64
+// inputs, the op applied, and the per-op knobs. Used by `bareformer gradcheck` and by the tests, so both
+// check exactly the same thing.
 #pragma once
 #include <string>
 #include <vector>
@@ -10,7 +11,8 @@
 namespace bf {
 
 struct GradcheckCase {
-  std::string name;   // op name as in docs/ops.md; variants carry a suffix (matmul_ta)
+  std::string op;     // the registered op it checks (autograd/op_registry.h)
+  std::string name;   // the op's name, or the op's name and a suffix for a variant (matmul_ta)
   std::string shapes; // human-readable input shapes, for the report
   std::function<std::vector<Tensor>(Rng& rng, Device device)> make_inputs;  // f64, requires_grad set
   GradcheckFn fn;

@@ -1,6 +1,6 @@
 // Every differentiable op. Each is defined in autograd/ops/<family>.cpp with its forward kernel call and
-// its backward rule side by side, the derivative written as math above it; docs/ops.md has the
-// derivations. Shapes are [B, T, d]-style and row-major; a wrong shape throws bf::Error naming the op and
+// its backward rule side by side, under its registry line (BF_OP, autograd/op_registry.h) that states its
+// forward and backward as math; docs/ops.md and docs/math.md have the derivations. Shapes are [B, T, d]-style and row-major; a wrong shape throws bf::Error naming the op and
 // every shape involved.
 #pragma once
 #include <cstdint>

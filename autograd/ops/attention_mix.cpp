@@ -1,15 +1,18 @@
 // Shaped attention: A' = alpha_h I + beta_h A - gamma_h C (paper Eq. 5), or alpha_h I + beta_h A (Eq. 4).
-//   dL/dA       = beta_h dL/dA'
-//   dL/dalpha_h = sum_{b,i} dL/dA'[b,h,i,i]            (the trace of each head's gradient)
-//   dL/dbeta_h  = sum_{b,i,j} dL/dA'[b,h,i,j] A[b,h,i,j]
-//   dL/dgamma_h = -sum_{b,i,j} dL/dA'[b,h,i,j] C[i,j]
+// The gradient of alpha_h is the trace of each head's gradient; sums run over b and the T x T entries.
 // C is a constant: no gradient flows into it.
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
 
+BF_OP_FILE(attention_mix)
+
+BF_OP(attention_mix, attention_mix, "A' = alpha_h I + beta_h A - gamma_h C",
+      "dA = beta_h dA', dalpha_h = sum_{b,i} dA'_ii, dbeta_h = sum dA' A, dgamma_h = -sum dA' C", "A, beta, C",
+      "attention_mix")
 Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, const Tensor& gamma,
                      const Tensor& centring) {
   BF_CHECK(a.ndim() == 4 && a.size(2) == a.size(3), "attention_mix: A must be [B, H, T, T], got ", a.shape());
@@ -30,21 +33,16 @@ Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, c
              "] for A ", a.shape());
   }
   Tensor out = Tensor::empty_like(a);
-  dispatch_float(a.dtype(), "attention_mix", [&]<class T>() {
-    kernels<T>(a.device()).attention_mix(batch, heads, t, a.data<T>(), alpha.data<T>(), beta.data<T>(),
-                                         gamma.defined() ? gamma.data<T>() : nullptr,
-                                         centring.defined() ? centring.data<T>() : nullptr, out.data<T>());
+  run_kernels(a, "attention_mix", [&]<class T>(const Kernels<T>& k) {
+    k.attention_mix(batch, heads, t, a.data<T>(), alpha.data<T>(), beta.data<T>(),
+                    gamma.defined() ? gamma.data<T>() : nullptr, centring.defined() ? centring.data<T>() : nullptr,
+                    out.data<T>());
   });
-  return record("attention_mix", {a, alpha, beta, gamma}, out,
-                [a, alpha, beta, gamma, centring, batch, heads, t](const Tensor& g) {
-    dispatch_float(g.dtype(), "attention_mix backward", [&]<class T>() {
-      auto grad_ptr = [](const Tensor& x) -> T* {
-        return x.defined() && x.requires_grad() ? grad_of(x).data<T>() : nullptr;
-      };
-      kernels<T>(g.device()).attention_mix_backward(batch, heads, t, a.data<T>(), beta.data<T>(),
-                                                    centring.defined() ? centring.data<T>() : nullptr, g.data<T>(),
-                                                    grad_ptr(a), grad_ptr(alpha), grad_ptr(beta), grad_ptr(gamma));
-    });
+  return record_kernels("attention_mix", {a, alpha, beta, gamma}, out,
+                        [a, alpha, beta, gamma, centring, batch, heads, t]<class T>(const Kernels<T>& k, const T* dy) {
+    k.attention_mix_backward(batch, heads, t, a.data<T>(), beta.data<T>(),
+                             centring.defined() ? centring.data<T>() : nullptr, dy, grad_data_if_needed<T>(a),
+                             grad_data_if_needed<T>(alpha), grad_data_if_needed<T>(beta), grad_data_if_needed<T>(gamma));
   }, {4.0 * a.numel(), 0});
 }
 

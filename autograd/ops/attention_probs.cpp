@@ -1,18 +1,17 @@
 // Attention probabilities from the scores in one op: the 1/sqrt(d_k) scale, the causal softmax and
-// shaped attention's mix (paper Eq. 5; Eq. 4 without C; none for softmax attention):
-//   A = softmax(s X + M)   (M the causal mask),   A' = alpha_h I + beta_h A - gamma_h C.
-// Backward, the chain rule through the three unfused ops (scale, softmax, attention_mix):
-//   dA          = beta_h dA'                          (dA = dA' without the mix)
-//   dX          = s A (dA - sum_j dA_j A_j)           (per row; the softmax backward, then the scale)
-//   dalpha_h    = sum_{b,i} dA'[b,h,i,i],   dbeta_h = sum_{b,i,j} dA' A,   dgamma_h = -sum_{b,i,j} dA' C.
-// C is a constant. The backward reads A (kept as a saved tensor when there is a mix, else it is the
-// output) and dA' once. A backend without the fused kernels (the table entries are optional) gets the
-// three unfused ops, which compute the same values.
+// shaped attention's mix (paper Eq. 5; Eq. 4 without C; none for softmax attention), M the causal mask.
+// The backward is the chain rule through the three unfused ops (scale, softmax, attention_mix), per row;
+// dA = dA' without the mix. C is a constant. The backward reads A (kept as a saved tensor when there is a
+// mix, else it is the output) and dA' once. A backend without the fused kernels (the table entries are
+// optional) gets the three unfused ops, which compute the same values.
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(attention_probs)
 namespace {
 
 template <class T>
@@ -22,6 +21,9 @@ const T* data_or_null(const Tensor& x) {
 
 }  // namespace
 
+BF_OP(causal_attention_probs, attention_probs, "A = softmax(s X + M), A' = alpha_h I + beta_h A - gamma_h C",
+      "dA = beta_h dA', dX = s A (dA - sum_j dA_j A_j), gains as attention_mix", "A (extra, with a mix), beta, C",
+      "attention_probs softmax elementwise attention_mix")
 Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alpha, const Tensor& beta,
                               const Tensor& gamma, const Tensor& centring, Tensor* probs) {
   BF_CHECK(scores.ndim() == 4 && scores.size(2) == scores.size(3),
@@ -57,26 +59,22 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
 
   Tensor p = Tensor::empty_like(scores);
   Tensor out = mix ? Tensor::empty_like(scores) : p;
-  dispatch_float(scores.dtype(), "causal_attention_probs", [&]<class T>() {
-    kernels<T>(scores.device())
-        .causal_attention_probs(batch, heads, t, T(s), scores.data<T>(), data_or_null<T>(alpha), data_or_null<T>(beta),
-                                data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
-                                mix ? out.data<T>() : nullptr);
+  run_kernels(scores, "causal_attention_probs", [&]<class T>(const Kernels<T>& k) {
+    k.causal_attention_probs(batch, heads, t, T(s), scores.data<T>(), data_or_null<T>(alpha), data_or_null<T>(beta),
+                             data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
+                             mix ? out.data<T>() : nullptr);
   });
   if (probs) *probs = p;
   const int64_t saved = mix ? static_cast<int64_t>(p.nbytes()) : 0;
   // Named after the ops it stands for, so a trace or an op profile still shows where the mix is.
-  return record(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal", {scores, alpha, beta, gamma}, out,
-                [scores, alpha, beta, gamma, centring, p, s, batch, heads, t](const Tensor& g) {
-    dispatch_float(g.dtype(), "causal_attention_probs backward", [&]<class T>() {
-      auto grad_ptr = [](const Tensor& x) -> T* {
-        return x.defined() && x.requires_grad() ? grad_of(x).data<T>() : nullptr;
-      };
-      kernels<T>(g.device())
-          .causal_attention_probs_backward(batch, heads, t, T(s), p.data<T>(), data_or_null<T>(beta),
-                                           data_or_null<T>(centring), g.data<T>(), grad_ptr(scores), grad_ptr(alpha),
-                                           grad_ptr(beta), grad_ptr(gamma));
-    });
+  return record_kernels(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal",
+                        {scores, alpha, beta, gamma}, out,
+                        [scores, alpha, beta, gamma, centring, p, s, batch, heads, t]<class T>(const Kernels<T>& k,
+                                                                                             const T* dy) {
+    k.causal_attention_probs_backward(batch, heads, t, T(s), p.data<T>(), data_or_null<T>(beta),
+                                      data_or_null<T>(centring), dy, grad_data_if_needed<T>(scores),
+                                      grad_data_if_needed<T>(alpha), grad_data_if_needed<T>(beta),
+                                      grad_data_if_needed<T>(gamma));
   }, {(mix ? 10.0 : 6.0) * scores.numel(), saved});
 }
 

@@ -1,12 +1,16 @@
-// Embedding lookup: y[i] = table[ids[i]];  dtable[v] = sum over i with ids[i] = v of dy[i] (scatter-add).
+// Embedding lookup; its backward is a scatter-add into the rows of the table.
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
 
+BF_OP_FILE(embedding)
+
+BF_OP(embedding, embedding, "y[i] = table[ids[i]]", "dtable[v] = sum_{i : ids[i] = v} dy[i]", "ids", "embedding")
 Tensor embedding(const Tensor& table, const Tensor& ids) {
   BF_CHECK(table.ndim() == 2, "embedding: table must be [V, d], got ", table.shape());
   BF_CHECK(ids.dtype() == DType::i32, "embedding: ids must be i32, got ", dtype_name(ids.dtype()), " ", ids.shape());
@@ -26,13 +30,11 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
   Shape out_shape = ids.shape();
   out_shape.push_back(dim);
   Tensor y = Tensor::empty(out_shape, table.dtype(), table.device());
-  dispatch_float(table.dtype(), "embedding", [&]<class T>() {
-    kernels<T>(table.device()).embedding(n, dim, ids.data<int32_t>(), table.data<T>(), y.data<T>());
+  run_kernels(table, "embedding", [&]<class T>(const Kernels<T>& k) {
+    k.embedding(n, dim, ids.data<int32_t>(), table.data<T>(), y.data<T>());
   });
-  return record("embedding", {table, ids}, y, [table, ids, n, dim](const Tensor& g) {
-    dispatch_float(g.dtype(), "embedding backward", [&]<class T>() {
-      kernels<T>(g.device()).embedding_backward(n, dim, ids.data<int32_t>(), g.data<T>(), grad_of(table).data<T>());
-    });
+  return record_kernels("embedding", {table, ids}, y, [table, ids, n, dim]<class T>(const Kernels<T>& k, const T* dy) {
+    k.embedding_backward(n, dim, ids.data<int32_t>(), dy, grad_data<T>(table));
   }, {0.0, 0});
 }
 

@@ -1,36 +1,37 @@
 // Head split/merge: [B, T, H*dk] <-> [B, H, T, dk]. A permutation P has the gradient P^T: the backward of
 // split is merge (accumulating) and vice versa.
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
 
+BF_OP_FILE(heads)
+
+BF_OP(split_heads, heads, "y[b, h, t, c] = x[b, t, h dk + c]", "dx = merge_heads(dy)", "-", "heads")
 Tensor split_heads(const Tensor& x, int64_t heads) {
   BF_CHECK(x.ndim() == 3 && heads > 0 && x.size(2) % heads == 0, "split_heads: expected [B, T, H*dk] with H = ",
            heads, " dividing the last axis, got ", x.shape());
   const int64_t B = x.size(0), T_ = x.size(1), dk = x.size(2) / heads;
   Tensor y = Tensor::empty(Shape{B, heads, T_, dk}, x.dtype(), x.device());
-  dispatch_float(x.dtype(), "split_heads", [&]<class T>() {
-    kernels<T>(x.device()).split_heads(B, T_, heads, dk, x.data<T>(), y.data<T>(), false);
+  run_kernels(x, "split_heads", [&]<class T>(const Kernels<T>& k) {
+    k.split_heads(B, T_, heads, dk, x.data<T>(), y.data<T>(), false);
   });
-  return record("split_heads", {x}, y, [x, B, T_, heads, dk](const Tensor& g) {
-    dispatch_float(g.dtype(), "split_heads backward", [&]<class T>() {
-      kernels<T>(g.device()).merge_heads(B, T_, heads, dk, g.data<T>(), grad_of(x).data<T>(), true);
-    });
+  return record_kernels("split_heads", {x}, y, [x, B, T_, heads, dk]<class T>(const Kernels<T>& k, const T* dy) {
+    k.merge_heads(B, T_, heads, dk, dy, grad_data<T>(x), true);
   });
 }
 
+BF_OP(merge_heads, heads, "y[b, t, h dk + c] = x[b, h, t, c]", "dx = split_heads(dy)", "-", "heads")
 Tensor merge_heads(const Tensor& x) {
   BF_CHECK(x.ndim() == 4, "merge_heads: expected [B, H, T, dk], got ", x.shape());
   const int64_t B = x.size(0), heads = x.size(1), T_ = x.size(2), dk = x.size(3);
   Tensor y = Tensor::empty(Shape{B, T_, heads * dk}, x.dtype(), x.device());
-  dispatch_float(x.dtype(), "merge_heads", [&]<class T>() {
-    kernels<T>(x.device()).merge_heads(B, T_, heads, dk, x.data<T>(), y.data<T>(), false);
+  run_kernels(x, "merge_heads", [&]<class T>(const Kernels<T>& k) {
+    k.merge_heads(B, T_, heads, dk, x.data<T>(), y.data<T>(), false);
   });
-  return record("merge_heads", {x}, y, [x, B, T_, heads, dk](const Tensor& g) {
-    dispatch_float(g.dtype(), "merge_heads backward", [&]<class T>() {
-      kernels<T>(g.device()).split_heads(B, T_, heads, dk, g.data<T>(), grad_of(x).data<T>(), true);
-    });
+  return record_kernels("merge_heads", {x}, y, [x, B, T_, heads, dk]<class T>(const Kernels<T>& k, const T* dy) {
+    k.split_heads(B, T_, heads, dk, dy, grad_data<T>(x), true);
   });
 }
 

@@ -3,10 +3,13 @@
 // and when A is stored transposed (trans_a) its gradient is the transpose of that: dA = op(B) G^T.
 // Every gradient is one GEMM with transpose flags and beta = 1 (accumulate); nothing is copied.
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(matmul)
 namespace {
 
 struct ProductDims {
@@ -34,33 +37,31 @@ ProductDims product_dims(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 }  // namespace
 
+BF_OP(matmul, matmul, "C = op(A) op(B)", "dA = G op(B)^T (or op(B) G^T), dB = op(A)^T G (or G^T op(A))", "A, B",
+      "matmul")
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const ProductDims d = product_dims(a, b, ta, tb);
   Tensor c = Tensor::empty(d.out, a.dtype(), a.device());
-  dispatch_float(a.dtype(), "matmul", [&]<class T>() {
-    kernels<T>(a.device()).gemm_batched(d.batch, ta, tb, d.m, d.n, d.k, T(1), a.data<T>(), b.data<T>(), T(0),
-                                        c.data<T>());
+  run_kernels(a, "matmul", [&]<class T>(const Kernels<T>& k) {
+    k.gemm_batched(d.batch, ta, tb, d.m, d.n, d.k, T(1), a.data<T>(), b.data<T>(), T(0), c.data<T>());
   });
-  return record("matmul", {a, b}, c, [a, b, ta, tb, d](const Tensor& g) {
-    dispatch_float(g.dtype(), "matmul backward", [&]<class T>() {
-      const auto& k = kernels<T>(g.device());
-      if (a.requires_grad()) {
-        if (!ta)  // dA [m,k] = G [m,n] op(B)^T
-          k.gemm_batched(d.batch, false, !tb, d.m, d.k, d.n, T(1), g.data<T>(), b.data<T>(), T(1), grad_of(a).data<T>());
-        else      // dA [k,m] = op(B) [k,n] G^T
-          k.gemm_batched(d.batch, tb, true, d.k, d.m, d.n, T(1), b.data<T>(), g.data<T>(), T(1), grad_of(a).data<T>());
-      }
-      if (b.requires_grad()) {
-        if (!tb)  // dB [k,n] = op(A)^T G
-          k.gemm_batched(d.batch, !ta, false, d.k, d.n, d.m, T(1), a.data<T>(), g.data<T>(), T(1), grad_of(b).data<T>());
-        else      // dB [n,k] = G^T op(A)
-          k.gemm_batched(d.batch, true, ta, d.n, d.k, d.m, T(1), g.data<T>(), a.data<T>(), T(1), grad_of(b).data<T>());
-      }
-    });
+  return record_kernels("matmul", {a, b}, c, [a, b, ta, tb, d]<class T>(const Kernels<T>& k, const T* dy) {
+    if (a.requires_grad()) {
+      if (!ta)  // dA [m,k] = G [m,n] op(B)^T
+        k.gemm_batched(d.batch, false, !tb, d.m, d.k, d.n, T(1), dy, b.data<T>(), T(1), grad_data<T>(a));
+      else      // dA [k,m] = op(B) [k,n] G^T
+        k.gemm_batched(d.batch, tb, true, d.k, d.m, d.n, T(1), b.data<T>(), dy, T(1), grad_data<T>(a));
+    }
+    if (b.requires_grad()) {
+      if (!tb)  // dB [k,n] = op(A)^T G
+        k.gemm_batched(d.batch, !ta, false, d.k, d.n, d.m, T(1), a.data<T>(), dy, T(1), grad_data<T>(b));
+      else      // dB [n,k] = G^T op(A)
+        k.gemm_batched(d.batch, true, ta, d.n, d.k, d.m, T(1), dy, a.data<T>(), T(1), grad_data<T>(b));
+    }
   }, {2.0 * d.batch * d.m * d.n * d.k, 0});
 }
 
-// y = x W^T + b.  dx = dy W,  dW = dy^T x,  db = sum over rows of dy.
+BF_OP(linear, matmul, "y = x W^T + b", "dx = G W, dW = G^T x, db = sum_r G", "x, W", "matmul reduce")
 // The GEMM overwrites y (beta = 0), then one in-place pass adds b to every row: y is written by the GEMM
 // and read and written once more, where filling y with b first (a fill and a bias pass) and accumulating
 // onto it (beta = 1) would touch it four times.
@@ -76,20 +77,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
              weight.shape(), " (expected [", out, "])");
   }
   Tensor y = Tensor::empty(x.shape().with_last(out), x.dtype(), x.device());
-  dispatch_float(x.dtype(), "linear", [&]<class T>() {
-    const auto& k = kernels<T>(x.device());
+  run_kernels(x, "linear", [&]<class T>(const Kernels<T>& k) {
     k.gemm(false, true, rows, out, in, T(1), x.data<T>(), weight.data<T>(), T(0), y.data<T>());
     if (bias.defined()) k.add_bias(rows, out, y.data<T>(), bias.data<T>(), y.data<T>());
   });
-  return record("linear", {x, weight, bias}, y, [x, weight, bias, rows, in, out](const Tensor& g) {
-    dispatch_float(g.dtype(), "linear backward", [&]<class T>() {
-      const auto& k = kernels<T>(g.device());
-      if (x.requires_grad())  // dx [rows,in] = G [rows,out] W [out,in]
-        k.gemm(false, false, rows, in, out, T(1), g.data<T>(), weight.data<T>(), T(1), grad_of(x).data<T>());
-      if (weight.requires_grad())  // dW [out,in] = G^T x
-        k.gemm(true, false, out, in, rows, T(1), g.data<T>(), x.data<T>(), T(1), grad_of(weight).data<T>());
-      if (bias.defined() && bias.requires_grad()) k.sum_rows_acc(rows, out, g.data<T>(), grad_of(bias).data<T>());
-    });
+  return record_kernels("linear", {x, weight, bias}, y,
+                        [x, weight, bias, rows, in, out]<class T>(const Kernels<T>& k, const T* dy) {
+    if (x.requires_grad())  // dx [rows,in] = G [rows,out] W [out,in]
+      k.gemm(false, false, rows, in, out, T(1), dy, weight.data<T>(), T(1), grad_data<T>(x));
+    if (weight.requires_grad())  // dW [out,in] = G^T x
+      k.gemm(true, false, out, in, rows, T(1), dy, x.data<T>(), T(1), grad_data<T>(weight));
+    if (bias.defined() && bias.requires_grad()) k.sum_rows_acc(rows, out, dy, grad_data<T>(bias));
   }, {2.0 * rows * in * out, 0});
 }
 

@@ -1,8 +1,11 @@
 // Reductions over an axis, and reshape. The tensor is viewed as [outer, len, inner] around the axis.
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
+
+BF_OP_FILE(reduce)
 namespace {
 
 struct AxisView {
@@ -18,38 +21,38 @@ AxisView axis_view(const Shape& shape, int axis) {
   return v;
 }
 
-// y = (scale) * sum over the axis;  dx[o,l,i] = scale * dy[o,i] (the gradient is broadcast back)
+// sum and mean: the sum over the axis, times 1/len for the mean.
 Tensor scaled_sum(const char* op, const Tensor& x, int axis, bool average) {
   BF_CHECK(x.ndim() >= 1, op, ": needs at least one axis, got a 0-D tensor");
   const int a = x.shape().normalize_axis(axis);
   const AxisView v = axis_view(x.shape(), a);
   const double factor = average ? 1.0 / static_cast<double>(v.len) : 1.0;
   Tensor y = Tensor::empty(x.shape().without_axis(a), x.dtype(), x.device());
-  dispatch_float(x.dtype(), op, [&]<class T>() {
-    const auto& k = kernels<T>(x.device());
+  run_kernels(x, op, [&]<class T>(const Kernels<T>& k) {
     k.sum_axis(v.outer, v.len, v.inner, x.data<T>(), y.data<T>());
     if (average) k.scale(y.numel(), T(factor), y.data<T>(), y.data<T>());
   });
-  return record(op, {x}, y, [x, v, factor](const Tensor& g) {
-    dispatch_float(g.dtype(), "sum backward", [&]<class T>() {
-      kernels<T>(g.device()).broadcast_axis_acc(v.outer, v.len, v.inner, T(factor), g.data<T>(), grad_of(x).data<T>());
-    });
+  return record_kernels(op, {x}, y, [x, v, factor]<class T>(const Kernels<T>& k, const T* dy) {
+    k.broadcast_axis_acc(v.outer, v.len, v.inner, T(factor), dy, grad_data<T>(x));
   }, {double(x.numel()), 0});
 }
 
 }  // namespace
 
+BF_OP(sum, reduce, "y[o, i] = sum_l x[o, l, i]", "dx[o, l, i] = dy[o, i]", "-", "reduce")
 Tensor sum(const Tensor& x, int axis) { return scaled_sum("sum", x, axis, false); }
+BF_OP(mean, reduce, "y[o, i] = (1/len) sum_l x[o, l, i]", "dx[o, l, i] = dy[o, i] / len", "-", "reduce")
 Tensor mean(const Tensor& x, int axis) { return scaled_sum("mean", x, axis, true); }
+// Recorded as two entries, reshape then sum.
+BF_OP(sum_all, reduce, "y = sum_i x_i", "dx_i = dy", "-", "reduce elementwise")
 Tensor sum_all(const Tensor& x) { return sum(reshape(x, Shape{x.numel()}), 0); }
 
-// y = x viewed with another shape (same storage):  dx = dy viewed with x's shape
+// y shares x's storage.
+BF_OP(reshape, reduce, "y = x viewed with another shape", "dx = dy viewed with x's shape", "-", "elementwise")
 Tensor reshape(const Tensor& x, const Shape& shape) {
   Tensor y = x.view(shape);
-  return record("reshape", {x}, y, [x](const Tensor& g) {
-    dispatch_float(g.dtype(), "reshape backward", [&]<class T>() {
-      kernels<T>(g.device()).axpy(g.numel(), T(1), g.data<T>(), grad_of(x).data<T>());
-    });
+  return record_kernels("reshape", {x}, y, [x]<class T>(const Kernels<T>& k, const T* dy) {
+    k.axpy(x.numel(), T(1), dy, grad_data<T>(x));
   });
 }
 

@@ -2,13 +2,16 @@
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/op_glue.h"
+#include "autograd/op_registry.h"
 #include "autograd/ops.h"
-#include "backends/kernels.h"
 
 namespace bf {
 
-// y_j = exp(x_j) / sum_k exp(x_k)  (k <= i when causal);  dx_j = y_j (dy_j - sum_k dy_k y_k)
-// The backward needs only y, which is the output: nothing extra is saved.
+BF_OP_FILE(softmax)
+
+// Causal: k <= i in row i. The backward needs only y, which is the output: nothing extra is saved.
+BF_OP(softmax, softmax, "y_j = exp(x_j) / sum_k exp(x_k)", "dx_j = y_j (dy_j - sum_k dy_k y_k)", "y", "softmax")
 Tensor softmax(const Tensor& x, bool causal) {
   BF_CHECK(x.ndim() >= 1, "softmax: needs at least one axis, got ", x.shape());
   if (causal)
@@ -16,19 +19,19 @@ Tensor softmax(const Tensor& x, bool causal) {
              x.shape());
   const int64_t rows = x.shape().rows(), cols = x.shape().last();
   Tensor y = Tensor::empty_like(x);
-  dispatch_float(x.dtype(), "softmax", [&]<class T>() {
-    kernels<T>(x.device()).softmax(rows, cols, causal, x.data<T>(), y.data<T>());
+  run_kernels(x, "softmax", [&]<class T>(const Kernels<T>& k) {
+    k.softmax(rows, cols, causal, x.data<T>(), y.data<T>());
   });
-  return record(causal ? "softmax_causal" : "softmax", {x}, y, [x, y, rows, cols](const Tensor& g) {
-    dispatch_float(g.dtype(), "softmax backward", [&]<class T>() {
-      kernels<T>(g.device()).softmax_backward(rows, cols, y.data<T>(), g.data<T>(), grad_of(x).data<T>());
-    });
+  return record_kernels(causal ? "softmax_causal" : "softmax", {x}, y,
+                        [x, y, rows, cols]<class T>(const Kernels<T>& k, const T* dy) {
+    k.softmax_backward(rows, cols, y.data<T>(), dy, grad_data<T>(x));
   }, {5.0 * x.numel(), 0});
 }
 
-// L = (1/n) sum_{r valid} (lse_r - x[r, t_r]),  lse_r = log sum_j exp x[r, j]
-// dL/dx[r, j] = (1/n) (softmax(x_r)_j - 1[j == t_r]) for valid rows, 0 for ignored ones.
-// Saves the per-row log-sum-exp (rows values) so the backward recomputes softmax in one pass.
+// lse_r = log sum_j exp x[r, j], p = softmax(x_r); n valid rows, dx = 0 on ignored ones. Saves the per-row
+// log-sum-exp (rows values) so the backward recomputes softmax in one pass.
+BF_OP(cross_entropy, softmax, "L = (1/n) sum_{r valid} (lse_r - x[r, t_r])",
+      "dx[r, j] = (dL/n) (p[r, j] - 1[j == t_r]), p = softmax(x)", "logits, targets (lse [N])", "softmax")
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore_index) {
   BF_CHECK(logits.ndim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
   BF_CHECK(targets.dtype() == DType::i32 && targets.ndim() == 1 && targets.size(0) == logits.size(0),
@@ -48,16 +51,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore
   }
   Tensor loss = Tensor::empty(Shape{}, logits.dtype(), logits.device());
   Tensor row_lse = Tensor::empty(Shape{rows}, logits.dtype(), logits.device());
-  dispatch_float(logits.dtype(), "cross_entropy", [&]<class T>() {
-    kernels<T>(logits.device()).cross_entropy(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index,
-                                              row_lse.data<T>(), loss.data<T>());
+  run_kernels(logits, "cross_entropy", [&]<class T>(const Kernels<T>& k) {
+    k.cross_entropy(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index, row_lse.data<T>(),
+                    loss.data<T>());
   });
-  return record("cross_entropy", {logits, targets}, loss,
-                [logits, targets, row_lse, ignore_index, rows, cols](const Tensor& g) {
-    dispatch_float(g.dtype(), "cross_entropy backward", [&]<class T>() {
-      kernels<T>(g.device()).cross_entropy_backward(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index,
-                                                    row_lse.data<T>(), g.data<T>(), grad_of(logits).data<T>());
-    });
+  return record_kernels("cross_entropy", {logits, targets}, loss,
+                        [logits, targets, row_lse, ignore_index, rows, cols]<class T>(const Kernels<T>& k, const T* dy) {
+    k.cross_entropy_backward(rows, cols, logits.data<T>(), targets.data<int32_t>(), ignore_index, row_lse.data<T>(),
+                             dy, grad_data<T>(logits));
   }, {4.0 * logits.numel(), static_cast<int64_t>(row_lse.nbytes())});
 }
 
