@@ -88,7 +88,7 @@ void backward(const Tensor& loss);
 void backward(const Tensor& output, const Tensor& grad_output);
 
 // The entries recorded since the last backward/clear: the one record of a forward pass that every
-// reader uses (`bareformer trace`, the diagnostics' ForwardProbe in nn/probe.h).
+// reader uses (`bareformer trace`, the diagnostics).
 const std::vector<TapeEntry>& tape_entries();
 
 // True when `scope` is `within` or nested under it: "blocks.3.attn" and "blocks.3" are within "blocks.3",

@@ -5,23 +5,27 @@
 namespace bf {
 namespace {
 
-// A of block `block` from the tape entries (from, last] of its forward pass; undefined when none is there.
-Tensor attention_probs_of(const std::vector<TapeEntry>& tape, const Block& block, size_t from, size_t last,
-                          int64_t d_model) {
+// A of block `block` in the tape entries [from, last] of its forward pass; empty when none is there.
+RecordedAttention attention_of(const std::vector<TapeEntry>& tape, const Block& block, size_t from, size_t last,
+                               int64_t d_model) {
   const std::string attn = block.name() + ".attn";
   for (size_t i = last + 1; i > from; --i) {
     const TapeEntry& e = tape[i - 1];
     if (!scope_within(e.scope, attn)) continue;
-    if (e.op == "scale+softmax_causal" || e.op == "softmax_causal") return e.output;
-    if (e.op == "scale+softmax_causal+attention_mix") {
-      NoGradGuard no_grad;  // read, not differentiated: nothing is recorded
-      return causal_attention_probs(e.inputs.at(0), block.attention().score_scale(d_model));
-    }
+    if (e.op == "scale+softmax_causal" || e.op == "softmax_causal") return {e.output, Tensor(), 0};
+    if (e.op == "scale+softmax_causal+attention_mix")
+      return {Tensor(), e.inputs.at(0), block.attention().score_scale(d_model)};
   }
-  return Tensor();
+  return {};
 }
 
 }  // namespace
+
+Tensor RecordedAttention::probabilities() const {
+  if (probs.defined() || !scores.defined()) return probs;
+  NoGradGuard no_grad;  // read, not differentiated: nothing is recorded
+  return causal_attention_probs(scores, scale);
+}
 
 ForwardProbe probe_from_tape(const Gpt& model) {
   const std::vector<TapeEntry>& tape = tape_entries();
@@ -35,7 +39,7 @@ ForwardProbe probe_from_tape(const Gpt& model) {
     const int64_t last = last_entry_within(tape, block.name(), from);
     BF_CHECK(last >= 0, "diagnostics: the tape holds no op of ", block.name(), " after the embedding");
     probe.block_outputs.push_back(tape[last].output);
-    probe.attention_probs.push_back(attention_probs_of(tape, block, from, static_cast<size_t>(last), model.config().d_model));
+    probe.attention.push_back(attention_of(tape, block, from, static_cast<size_t>(last), model.config().d_model));
     from = static_cast<size_t>(last) + 1;
   }
   return probe;

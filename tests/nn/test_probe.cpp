@@ -44,7 +44,7 @@ TEST_CASE("the probe finds each block's output and its attention probabilities o
     const ForwardProbe probe = probe_from_tape(model);
     const std::vector<TapeEntry>& tape = tape_entries();
     REQUIRE(probe.block_outputs.size() == 3);
-    REQUIRE(probe.attention_probs.size() == 3);
+    REQUIRE(probe.attention.size() == 3);
     CHECK(probe.embedding_output.shape() == Shape({2, 6, 8}));
     CHECK(read_within(tape, "blocks.0", probe.embedding_output));
     for (int i = 0; i < 3; ++i) {
@@ -57,7 +57,7 @@ TEST_CASE("the probe finds each block's output and its attention probabilities o
       // A = softmax(s X + M) row by row from the recorded scores X, s = 1/sqrt(d_k) with d_k = 4.
       const Tensor scores = scores_of(tape, i);
       REQUIRE(scores.defined());
-      const Tensor& a = probe.attention_probs[i];
+      const Tensor a = probe.attention[i].probabilities();
       REQUIRE(a.shape() == Shape({2, 2, 6, 6}));
       const std::vector<double> x = scores.to_f64_vector(), got = a.to_f64_vector();
       const double s = 1.0 / std::sqrt(4.0);
