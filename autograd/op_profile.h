@@ -7,6 +7,9 @@
 // When profiling is off each record() pays one branch. GPU kernels run asynchronously, so every timestamp
 // first waits for the queued GPU work (cuda_synchronize, a no-op when the GPU is unused): with profiling
 // on, a GPU step is serialised and a little slower, but each op is charged its own kernels' time.
+// Why a hook and not a reader of the tape like `trace` and the diagnostics (nn/probe.h): a timestamp on
+// every entry would wait for the GPU on every op of every step, which only a profiling run should pay;
+// and an op's backward time exists only while backward() runs its closure, after which the tape is freed.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -106,6 +106,16 @@ void backward(const Tensor& loss) {
 }
 
 const std::vector<TapeEntry>& tape_entries() { return g_tape.entries; }
+
+bool scope_within(const std::string& scope, const std::string& within) {
+  return scope.rfind(within, 0) == 0 && (scope.size() == within.size() || scope[within.size()] == '.');
+}
+
+int64_t last_entry_within(const std::vector<TapeEntry>& entries, const std::string& scope, size_t from) {
+  for (size_t i = entries.size(); i > from; --i)
+    if (scope_within(entries[i - 1].scope, scope)) return static_cast<int64_t>(i - 1);
+  return -1;
+}
 void clear_tape() { free_recording(); }
 
 }  // namespace bf

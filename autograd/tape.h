@@ -87,8 +87,15 @@ Tensor grad_of(const Tensor& t);
 void backward(const Tensor& loss);
 void backward(const Tensor& output, const Tensor& grad_output);
 
-// The entries recorded since the last backward/clear (read by `bareformer trace`).
+// The entries recorded since the last backward/clear: the one record of a forward pass that every
+// reader uses (`bareformer trace`, the diagnostics).
 const std::vector<TapeEntry>& tape_entries();
+
+// True when `scope` is `within` or nested under it: "blocks.3.attn" and "blocks.3" are within "blocks.3",
+// "blocks.30" is not.
+bool scope_within(const std::string& scope, const std::string& within);
+// The index of the last entry at or after `from` recorded within `scope`, or -1 when there is none.
+int64_t last_entry_within(const std::vector<TapeEntry>& entries, const std::string& scope, size_t from = 0);
 void clear_tape();  // drops the recording without a backward pass
 
 }  // namespace bf

@@ -42,8 +42,8 @@ Command add_diagnose_command(CLI::App& app) {
               tokens = targets = Tensor::from_vector(ids, Shape{config.data.batch_size, config.data.seq_len});
               source = "random tokens (" + train_path + " not found)";
             }
-            ForwardProbe probe;
-            Tensor loss = model.loss(tokens, targets, &probe);
+            Tensor loss = model.loss(tokens, targets);
+            const ForwardProbe probe = probe_from_tape(model);  // read before backward() frees the tape
             backward(loss);
             const std::vector<LayerDiagnostics> layers = compute_diagnostics(model, probe);
             std::cout << "diagnose " << config.model.preset << " at initialisation: " << config.model.n_layer

@@ -33,14 +33,15 @@ Attention::Attention(InitContext& ctx, const std::string& prefix, const Attentio
   }
 }
 
+double Attention::score_scale(int64_t d_model) const { return 1.0 / std::sqrt(double(d_model / heads_)); }
+
 // MHA(X) = concat_h(A'_h V_h) W^P,  A_h = softmax(Q_h K_h^T / sqrt(d_k) + M)
-Tensor Attention::forward(const Tensor& x, Tensor* probs, AttentionCache* cache) const {
-  const int64_t t = x.size(1), d = x.size(2), dk = d / heads_;
+Tensor Attention::forward(const Tensor& x, AttentionCache* cache) const {
+  const int64_t t = x.size(1), d = x.size(2);
   Tensor q = split_heads(linear(x, q_weight_, q_bias_), heads_);  // [B, H, T, dk]
   Tensor k = split_heads(linear(x, k_weight_, k_bias_), heads_);
   Tensor v = split_heads(value_.forward(x), heads_);
   if (cache) {
-    BF_CHECK(probs == nullptr, "attention: the attention probabilities are not kept with a KV cache");
     BF_CHECK(!grad_enabled(), "attention: a KV cache is for inference (use a NoGradGuard)");
     // Rows after cached ones: each against the cache. From an empty cache the rows see only each
     // other, which is the full forward below (then kept for the next call).
@@ -51,8 +52,8 @@ Tensor Attention::forward(const Tensor& x, Tensor* probs, AttentionCache* cache)
   // A' = alpha I + beta softmax(Q K^T / sqrt(d_k) + M) - gamma C (Eq. 5; Eq. 4 without C; A itself for softmax
   // attention), in one fused op.
   const Tensor centring = kind_ == AttentionKind::shaped ? causal_centring_matrix(t, x.dtype(), x.device()) : Tensor();
-  Tensor a = causal_attention_probs(matmul(q, k, false, true), 1.0 / std::sqrt(double(dk)), alpha_, beta_, gamma_,
-                                    centring, probs);  // [B, H, T, T]
+  Tensor a = causal_attention_probs(matmul(q, k, false, true), score_scale(d), alpha_, beta_, gamma_,
+                                    centring);  // [B, H, T, T]
   Tensor heads_out = matmul(a, v);  // [B, H, T, dk]
   return proj_.forward(merge_heads(heads_out));
 }

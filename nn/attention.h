@@ -11,11 +11,13 @@ class Attention {
  public:
   Attention() = default;
   Attention(InitContext& ctx, const std::string& prefix, const AttentionSpec& spec);
-  // x [B, T, d] (already normalised) -> [B, T, d]; `probs`, when given, receives A = softmax(...) [B, H, T, T].
-  // With `cache` (inference), x holds the T positions after the cache.length already read: their keys
-  // and values are appended and each row attends to every position up to its own (nn/kv_cache.h).
-  Tensor forward(const Tensor& x, Tensor* probs = nullptr, AttentionCache* cache = nullptr) const;
+  // x [B, T, d] (already normalised) -> [B, T, d]. With `cache` (inference), x holds the T positions after
+  // the cache.length already read: their keys and values are appended and each row attends to every
+  // position up to its own (nn/kv_cache.h).
+  Tensor forward(const Tensor& x, AttentionCache* cache = nullptr) const;
   AttentionKind kind() const { return kind_; }
+  // The scale s = 1/sqrt(d_k) of the scores, d_k = d_model / heads (also read by nn/probe.cpp).
+  double score_scale(int64_t d_model) const;
   // The per-head gains of shaped / skipinit attention ([H] each; undefined where the kind has none) and
   // W^V, for the diagnostics.
   const Tensor& alpha() const { return alpha_; }

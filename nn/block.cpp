@@ -33,8 +33,8 @@ std::vector<std::pair<std::string, const BranchGain*>> Block::gains() const {
   return out;
 }
 
-Tensor Block::forward(const Tensor& x, Tensor* attention_probs, AttentionCache* cache) const {
-  auto attn = [&](const Tensor& in) { ScopeGuard scope("attn"); return attn_.forward(in, attention_probs, cache); };
+Tensor Block::forward(const Tensor& x, AttentionCache* cache) const {
+  auto attn = [&](const Tensor& in) { ScopeGuard scope("attn"); return attn_.forward(in, cache); };
   auto mlp = [&](const Tensor& in) { ScopeGuard scope("mlp"); return mlp_.forward(in); };
 
   if (const Branches* p = std::get_if<Branches>(&terms_)) {

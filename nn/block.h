@@ -13,9 +13,8 @@ class Block {
  public:
   Block() = default;
   Block(InitContext& ctx, const BlockSpec& spec);  // spec_for(config, index)
-  // `attention_probs`, when given, receives the attention probabilities (diagnostics); `cache`, when
-  // given, is this block's KV cache (Attention::forward).
-  Tensor forward(const Tensor& x, Tensor* attention_probs = nullptr, AttentionCache* cache = nullptr) const;
+  // `cache`, when given, is this block's KV cache (Attention::forward).
+  Tensor forward(const Tensor& x, AttentionCache* cache = nullptr) const;
 
   BlockLayout layout() const { return layout_; }
   const std::string& name() const { return name_; }  // "blocks.{i}"

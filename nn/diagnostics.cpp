@@ -65,7 +65,7 @@ std::vector<LayerDiagnostics> compute_diagnostics(const Gpt& model, const Forwar
     layer.name = block.name();
     layer.activation_rms = activation_rms(probe.block_outputs[i]);
     layer.token_cosine = mean_token_cosine(probe.block_outputs[i]);
-    if (probe.attention_probs[i].defined()) layer.attention_entropy = mean_attention_entropy(probe.attention_probs[i]);
+    if (const Tensor a = probe.attention.at(i).probabilities(); a.defined()) layer.attention_entropy = mean_attention_entropy(a);
     // Every parameter of the block is named under its name (the ParameterSet's creation order).
     const std::string prefix = block.name() + ".";
     double grad_sq = 0;

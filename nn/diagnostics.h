@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/gpt.h"
+#include "nn/probe.h"
 
 namespace bf {
 
@@ -28,7 +28,8 @@ struct LayerDiagnostics {
   double value_beta_over_alpha = NAN;   // NaN (null in metrics.jsonl): W_V is not reparameterised; any sign
 };
 
-// Reads the probe of a forward pass (and the parameters' gradients when a backward has run).
+// Reads the probe of a forward pass (probe_from_tape, nn/probe.h) and the parameters' gradients when a
+// backward has run.
 std::vector<LayerDiagnostics> compute_diagnostics(const Gpt& model, const ForwardProbe& probe);
 
 double mean_token_cosine(const Tensor& x);     // x [B, T, d]

@@ -19,17 +19,17 @@ Gpt::Gpt(const ModelConfig& config, uint64_t seed, DType dtype, Device device)
   norm_f_ = Norm(ctx, "norm_f", NormKind::layernorm, d, config.norm_eps);
 }
 
-Tensor Gpt::forward(const Tensor& tokens, ForwardProbe* probe) const { return forward_from(tokens, probe, nullptr); }
+Tensor Gpt::forward(const Tensor& tokens) const { return forward_from(tokens, nullptr); }
 
 Tensor Gpt::forward(const Tensor& tokens, KvCache& cache) const {
   BF_CHECK(cache.layers() == blocks_.size() && cache.capacity() == config_.max_seq_len,
            "model: the KV cache was made for another model config");
   BF_CHECK(tokens.ndim() == 2 && tokens.size(0) == cache.batch(), "model: tokens ", tokens.shape(),
            " do not match a KV cache of batch ", cache.batch());
-  return forward_from(tokens, nullptr, &cache);
+  return forward_from(tokens, &cache);
 }
 
-Tensor Gpt::forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cache) const {
+Tensor Gpt::forward_from(const Tensor& tokens, KvCache* cache) const {
   BF_CHECK(tokens.ndim() == 2 && tokens.dtype() == DType::i32, "model: tokens must be i32 [B, T], got ",
            tokens.shape(), " ", dtype_name(tokens.dtype()));
   const int64_t batch = tokens.size(0), t = tokens.size(1), first = cache ? cache->length() : 0;
@@ -47,22 +47,16 @@ Tensor Gpt::forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cac
     Tensor pos = embedding(pos_emb_, pos_ids);  // [B, T, d]
     x = add(tok, pos);
   }
-  if (probe) *probe = ForwardProbe{x, {}, {}};
   for (size_t i = 0; i < blocks_.size(); ++i) {
     ScopeGuard scope(blocks_[i].name());
-    Tensor probs;
-    x = blocks_[i].forward(x, probe ? &probs : nullptr, cache ? &cache->layer(i) : nullptr);
-    if (probe) {
-      probe->block_outputs.push_back(x);
-      probe->attention_probs.push_back(probs);
-    }
+    x = blocks_[i].forward(x, cache ? &cache->layer(i) : nullptr);
   }
   ScopeGuard scope("head");
   return linear(norm_f_.forward(x), tok_emb_);  // tied head: logits = x E^T
 }
 
-Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* probe) const {
-  Tensor logits = forward(tokens, probe);
+Tensor Gpt::loss(const Tensor& tokens, const Tensor& targets) const {
+  Tensor logits = forward(tokens);
   const int64_t rows = logits.size(0) * logits.size(1);
   BF_CHECK(targets.shape() == tokens.shape(), "model: targets ", targets.shape(), " must match tokens ", tokens.shape());
   ScopeGuard scope("loss");

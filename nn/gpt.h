@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "nn/block.h"
-#include "nn/probe.h"
 
 namespace bf {
 
@@ -14,14 +13,16 @@ class Gpt {
   // (config().dtype reports it; the trainer and the CLI pass the config's model.dtype).
   Gpt(const ModelConfig& config, uint64_t seed, DType dtype = DType::f32, Device device = Device::cpu);
 
-  // i32 [B, T] -> logits [B, T, V]; `probe`, when given, collects what the diagnostics read.
-  Tensor forward(const Tensor& tokens, ForwardProbe* probe = nullptr) const;
+  // i32 [B, T] -> logits [B, T, V]. Each op is recorded under the scope of its layer ("embed",
+  // "blocks.{i}", "blocks.{i}.attn", "blocks.{i}.mlp", "head"), which is where the diagnostics read the
+  // pass (nn/probe.h).
+  Tensor forward(const Tensor& tokens) const;
   // Inference with a KV cache: `tokens` are the T positions after the cache.length() already read (at
   // positions length .. length+T-1); returns their logits [B, T, V] and leaves them in the cache. Equal
   // to the rows of forward() on the whole sequence, to rounding. bf::Error past model.max_seq_len.
   Tensor forward(const Tensor& tokens, KvCache& cache) const;
   // Mean cross-entropy, targets i32 [B, T].
-  Tensor loss(const Tensor& tokens, const Tensor& targets, ForwardProbe* probe = nullptr) const;
+  Tensor loss(const Tensor& tokens, const Tensor& targets) const;
 
   const ModelConfig& config() const { return config_; }
   ParameterSet& parameters() { return params_; }
@@ -31,7 +32,7 @@ class Gpt {
   Device device() const { return device_; }
 
  private:
-  Tensor forward_from(const Tensor& tokens, ForwardProbe* probe, KvCache* cache) const;
+  Tensor forward_from(const Tensor& tokens, KvCache* cache) const;
   ModelConfig config_;
   DType dtype_;
   Device device_;

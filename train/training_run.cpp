@@ -86,7 +86,8 @@ TrainingRun::TrainingRun(const Config& config, bool resume)
 double TrainingRun::forward_backward(ForwardProbe* probe) {
   sampler.next(tokens, targets);
   model.parameters().zero_grad();
-  Tensor loss = model.loss(tokens.to(device), targets.to(device), probe);
+  Tensor loss = model.loss(tokens.to(device), targets.to(device));
+  if (probe) *probe = probe_from_tape(model);  // before backward() frees the tape
   const double value = loss.item();
   if (std::isfinite(value)) backward(loss);
   else clear_tape();

@@ -44,7 +44,7 @@ struct TrainingRun {
   TrainingRun(const Config& config, bool resume);
 
   // One step's forward and backward pass on the next batch; returns the loss. A non-finite loss is not
-  // backpropagated (the tape is cleared). `probe`, when given, collects what the diagnostics read.
+  // backpropagated (the tape is cleared). `probe`, when given, receives what the diagnostics read off the tape.
   double forward_backward(ForwardProbe* probe);
   EvalResult evaluate() const;        // on val.bin, run.eval_batches batches
   void save(int64_t step);            // the checkpoint at `step` steps done

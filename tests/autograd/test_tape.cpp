@@ -220,6 +220,35 @@ TEST_CASE("ScopeGuard names appear in the tape entries") {
   CHECK(bf::tape_entries().empty());
 }
 
+TEST_CASE("scope_within and last_entry_within find a layer's ops by scope, nested scopes included") {
+  CHECK(bf::scope_within("blocks.3", "blocks.3"));
+  CHECK(bf::scope_within("blocks.3.attn", "blocks.3"));
+  CHECK_FALSE(bf::scope_within("blocks.30", "blocks.3"));
+  CHECK_FALSE(bf::scope_within("blocks", "blocks.3"));
+  CHECK_FALSE(bf::scope_within("", "blocks.3"));
+  FreshTape fresh;
+  bf::Rng rng(208);
+  Tensor x = param({2, 4}, rng), w = param({4, 4}, rng);
+  {
+    bf::ScopeGuard block("blocks.3");
+    Tensor h = bf::relu(x);                  // entry 0, "blocks.3"
+    bf::ScopeGuard attn("attn");
+    h = bf::linear(h, w);                    // entry 1, "blocks.3.attn"
+  }
+  {
+    bf::ScopeGuard other("blocks.30");
+    (void)bf::relu(x);                       // entry 2, "blocks.30"
+  }
+  const auto& entries = bf::tape_entries();
+  REQUIRE(entries.size() == 3);
+  CHECK(bf::last_entry_within(entries, "blocks.3") == 1);
+  CHECK(bf::last_entry_within(entries, "blocks.3.attn") == 1);
+  CHECK(bf::last_entry_within(entries, "blocks.30") == 2);
+  CHECK(bf::last_entry_within(entries, "blocks.3", 2) == -1);  // nothing of blocks.3 at or after entry 2
+  CHECK(bf::last_entry_within(entries, "head") == -1);
+  bf::clear_tape();
+}
+
 TEST_CASE("after backward, intermediate gradients are freed and leaf gradients kept") {
   FreshTape fresh;
   bf::Rng rng(208);

@@ -2,6 +2,7 @@
 // gains each layout has and the one name each gain goes by, and the enum names configs spell.
 #include <doctest/doctest.h>
 
+#include "autograd/tape.h"
 #include "model_fixtures.h"
 #include "nn/diagnostics.h"
 
@@ -85,9 +86,9 @@ TEST_CASE("diagnostics report each trainable gain through the block, a_comb unde
   ModelConfig c = test::tiny_config("sas_p");
   c.block.a_FF = {0.25, true};
   Gpt model(c, 0, DType::f64);
-  ForwardProbe probe;
-  (void)model.loss(test::tokens_from({1, 2, 3, 4}, 1, 4), test::tokens_from({2, 3, 4, 5}, 1, 4), &probe);
-  const std::vector<LayerDiagnostics> layers = compute_diagnostics(model, probe);
+  (void)model.loss(test::tokens_from({1, 2, 3, 4}, 1, 4), test::tokens_from({2, 3, 4, 5}, 1, 4));
+  const std::vector<LayerDiagnostics> layers = compute_diagnostics(model, probe_from_tape(model));
+  bf::clear_tape();
   REQUIRE(layers.size() == 3);
   const std::map<std::string, double> want = {{"a_FF", 0.25}, {"b_FF", 0.1}, {"b_SA", 1.0}};
   CHECK(layers[1].gains == want);

@@ -32,8 +32,8 @@ TEST_CASE("activation RMS and attention entropy by hand") {
 
 TEST_CASE("diagnostics read gains, reparameterised values and per-block gradient norms") {
   Gpt model(test::tiny_config("sas"), 3, DType::f64);
-  ForwardProbe probe;
-  Tensor loss = model.loss(test::tokens_from({1, 2, 3, 4}, 1, 4), test::tokens_from({2, 3, 4, 5}, 1, 4), &probe);
+  Tensor loss = model.loss(test::tokens_from({1, 2, 3, 4}, 1, 4), test::tokens_from({2, 3, 4, 5}, 1, 4));
+  const ForwardProbe probe = probe_from_tape(model);
   std::vector<LayerDiagnostics> before = compute_diagnostics(model, probe);
   REQUIRE(before.size() == 3);  // embed + 2 blocks
   CHECK(before[1].grad_norm == -1);
@@ -60,10 +60,10 @@ TEST_CASE("diagnose at init: 12-layer skipless collapses token representations, 
     Rng rng(1);
     std::vector<int32_t> ids(4 * 32);
     for (auto& id : ids) id = static_cast<int32_t>(rng.below(256));
-    ForwardProbe probe;
-    NoGradGuard no_grad;
-    model.forward(Tensor::from_vector(ids, Shape{4, 32}), &probe);
-    return compute_diagnostics(model, probe);
+    model.forward(Tensor::from_vector(ids, Shape{4, 32}));  // grad mode on: the probe reads the tape
+    const std::vector<LayerDiagnostics> layers = compute_diagnostics(model, probe_from_tape(model));
+    clear_tape();
+    return layers;
   };
   const auto skipless_layers = diagnose("skipless"), sas_layers = diagnose("sas");
   const double skipless = skipless_layers.back().token_cosine, sas = sas_layers.back().token_cosine;
