@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -30,11 +29,28 @@ const std::map<std::string, std::set<std::string>>& allowed_includes() {
   return allowed;
 }
 
+// The folder of a line `#include "folder/file.h"` (spaces allowed around '#' and after "include"), or ""
+// for any other line. (A scan rather than std::regex: GCC 12's -O2 sanitizer build warns inside <regex>,
+// and the warnings are errors.)
+std::string included_folder(const std::string& line) {
+  size_t i = line.find_first_not_of(" \t");
+  if (i == std::string::npos || line[i] != '#') return "";
+  i = line.find_first_not_of(" \t", i + 1);
+  if (i == std::string::npos || line.compare(i, 7, "include") != 0) return "";
+  i = line.find_first_not_of(" \t", i + 7);
+  if (i == std::string::npos || line[i] != '"') return "";
+  const size_t slash = line.find('/', i + 1), close = line.find('"', i + 1);
+  if (slash == std::string::npos || close == std::string::npos || slash > close || slash == i + 1) return "";
+  const std::string folder = line.substr(i + 1, slash - i - 1);
+  for (char c : folder)
+    if (!(c == '_' || (c >= 'a' && c <= 'z'))) return "";
+  return folder;
+}
+
 }  // namespace
 
 TEST_CASE("layers: no file includes a header of a layer above its own") {
   const fs::path root = BF_SOURCE_DIR;
-  const std::regex include_line(R"(^\s*#\s*include\s*"([a-z_]+)/[^"]*")");
   int files = 0;
   for (const auto& [layer, allowed] : allowed_includes()) {
     REQUIRE(fs::is_directory(root / layer));
@@ -45,9 +61,8 @@ TEST_CASE("layers: no file includes a header of a layer above its own") {
       std::ifstream in(entry.path());
       std::string line;
       for (int number = 1; std::getline(in, line); ++number) {
-        std::smatch m;
-        if (!std::regex_search(line, m, include_line)) continue;
-        const std::string target = m[1];
+        const std::string target = included_folder(line);
+        if (target.empty()) continue;
         if (!allowed_includes().count(target)) continue;  // not a layer (a generated or third-party path)
         INFO(fs::relative(entry.path(), root).string(), ":", number, ": ", line);
         CHECK_MESSAGE(allowed.count(target) == 1, layer, " may not include ", target, "/");
