@@ -29,8 +29,12 @@ template <class T> double chunk_sum_squares(int64_t n, const T* x) {
 
 template <class T> void sum_squares_acc(int64_t n, const T* x, double* out_acc) {
   const int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+  if (chunks <= 1) {  // most parameters (biases, gains, norms): no buffer, no threads
+    out_acc[0] += chunk_sum_squares(n, x);
+    return;
+  }
   std::vector<double> partial(static_cast<size_t>(chunks));
-#pragma omp parallel for schedule(static) if (chunks > 1)
+#pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < chunks; ++c)
     partial[c] = chunk_sum_squares(std::min(kSumChunk, n - c * kSumChunk), x + c * kSumChunk);
   double sum = 0;
