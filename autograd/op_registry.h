@@ -3,8 +3,9 @@
 // its backward formula (one line of math each, the derivations are in docs/ops.md and docs/math.md), what
 // its backward reads, and the kernel families of backends/kernel_list.h it calls. From the registry come
 // docs/ops.md's summary table (`bareformer gradcheck --ops-markdown`, checked by a test) and the order of
-// `bareformer gradcheck`, whose cases (autograd/gradcheck_cases.cpp) each name their op; a test fails when
-// a registered op has no case or a case names no registered op.
+// `bareformer gradcheck`, whose cases (autograd/gradcheck_cases.h) each file registers at its end, each
+// naming its op; a test fails when a registered op has no case or a case names no registered op. Adding an
+// op touches its own file (forward, backward, BF_OP line, gradcheck cases) and its declaration in ops.h.
 #pragma once
 #include <string>
 #include <string_view>

@@ -60,10 +60,9 @@ Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, c
 // ---- attention probabilities from the scores, fused (ops/attention_probs.cpp) ----
 // A' = attention_mix(softmax(s * scores, causal), alpha, beta, gamma, C) in one op and one pass (the same
 // values as those three ops). scores [B, H, T, T]. alpha and beta undefined: no mix, A' = A (softmax
-// attention); gamma and C undefined: Eq. 4. `probs`, when given, receives A = softmax(s * scores) for
-// diagnostics (with a mix it is not on the tape: read it, do not differentiate through it).
+// attention); gamma and C undefined: Eq. 4. A itself, for diagnostics, is the form without a mix.
 Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alpha = Tensor(),
                               const Tensor& beta = Tensor(), const Tensor& gamma = Tensor(),
-                              const Tensor& centring = Tensor(), Tensor* probs = nullptr);
+                              const Tensor& centring = Tensor());
 
 }  // namespace bf

@@ -1,4 +1,5 @@
 // Activations: y = f(x) elementwise, dx = f'(x) dy. The kernels (backends/cpu/activations.cpp) carry f'.
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -36,5 +37,22 @@ Tensor gelu(const Tensor& x) {
     k.gelu_backward(x.numel(), x.data<T>(), dy, grad_data<T>(x));
   }, {8.0 * x.numel(), 0});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+// Inputs kept away from the kink at 0.
+GradcheckInputs kinked(Rng& r, Device d) { return {away_from_zero({3, 5}, r, d)}; }
+
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"relu", "relu", "[3,5], |x| >= 0.1", kinked, [](In x) { return relu(x[0]); }},
+    {"leaky_relu", "leaky_relu", "[3,5], |x| >= 0.1, slope 0.2", kinked, [](In x) { return leaky_relu(x[0], 0.2); }},
+    {"gelu", "gelu", "[3,5]", [](Rng& r, Device d) { return GradcheckInputs{param({3, 5}, r, d, -3, 3)}; },
+     [](In x) { return gelu(x[0]); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -2,6 +2,7 @@
 // The gradient of alpha_h is the trace of each head's gradient; sums run over b and the T x T entries.
 // C is a constant: no gradient flows into it.
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -45,5 +46,26 @@ Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, c
                              grad_data_if_needed<T>(alpha), grad_data_if_needed<T>(beta), grad_data_if_needed<T>(gamma));
   }, {4.0 * a.numel(), 0});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+// Shaped attention (Eq. 5) and its skipinit form (Eq. 4); C is a constant input.
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"attention_mix", "attention_mix", "A [2,2,3,3], alpha/beta/gamma [2], C [3,3]",
+     [](Rng& r, Device d) {
+       Tensor centring = constant({3, 3}, r, d);
+       return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d), param({2}, r, d),
+                              centring};
+     },
+     [](In x) { return attention_mix(x[0], x[1], x[2], x[3], x[4]); }},
+    {"attention_mix", "attention_mix_skipinit", "A [2,2,3,3], alpha/beta [2]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+     [](In x) { return attention_mix(x[0], x[1], x[2]); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -5,6 +5,7 @@
 // mix, else it is the output) and dA' once. A backend without the fused kernels (the table entries are
 // optional) gets the three unfused ops, which compute the same values.
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -25,7 +26,7 @@ BF_OP(causal_attention_probs, attention_probs, "A = softmax(s X + M), A' = alpha
       "dA = beta_h dA', dX = s A (dA - sum_j dA_j A_j), gains as attention_mix", "A (extra, with a mix), beta, C",
       "attention_probs softmax elementwise attention_mix")
 Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alpha, const Tensor& beta,
-                              const Tensor& gamma, const Tensor& centring, Tensor* probs) {
+                              const Tensor& gamma, const Tensor& centring) {
   BF_CHECK(scores.ndim() == 4 && scores.size(2) == scores.size(3),
            "causal_attention_probs: scores must be [B, H, T, T], got ", scores.shape());
   BF_CHECK(alpha.defined() == beta.defined(), "causal_attention_probs: alpha and beta must be given together");
@@ -53,7 +54,6 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
   });
   if (!fused) {  // the reference composition
     Tensor a = softmax(scale(scores, s), /*causal=*/true);
-    if (probs) *probs = a;
     return mix ? attention_mix(a, alpha, beta, gamma, centring) : a;
   }
 
@@ -64,7 +64,6 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
                              data_or_null<T>(gamma), data_or_null<T>(centring), p.data<T>(),
                              mix ? out.data<T>() : nullptr);
   });
-  if (probs) *probs = p;
   const int64_t saved = mix ? static_cast<int64_t>(p.nbytes()) : 0;
   // Named after the ops it stands for, so a trace or an op profile still shows where the mix is.
   return record_kernels(mix ? "scale+softmax_causal+attention_mix" : "scale+softmax_causal",
@@ -77,5 +76,29 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
                                       grad_data_if_needed<T>(gamma));
   }, {(mix ? 10.0 : 6.0) * scores.numel(), saved});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+// Shaped (Eq. 5), skipinit (Eq. 4) and softmax attention; C is a constant input.
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"causal_attention_probs", "causal_attention_probs", "scores [2,2,3,3], s 0.7, alpha/beta/gamma [2], C [3,3]",
+     [](Rng& r, Device d) {
+       Tensor centring = constant({3, 3}, r, d);
+       return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d), param({2}, r, d),
+                              centring};
+     },
+     [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2], x[3], x[4]); }},
+    {"causal_attention_probs", "causal_attention_probs_skipinit", "scores [2,2,3,3], s 0.7, alpha/beta [2]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+     [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2]); }},
+    {"causal_attention_probs", "causal_attention_probs_plain", "scores [2,2,4,4], s 0.7",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 4, 4}, r, d)}; },
+     [](In x) { return causal_attention_probs(x[0], 0.7); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -1,5 +1,6 @@
 // Elementwise ops. Each backward accumulates into the input gradients (a tensor used twice gets both).
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -87,5 +88,29 @@ Tensor add_bias(const Tensor& x, const Tensor& bias) {
     if (bias.requires_grad()) k.sum_rows_acc(rows, cols, dy, grad_data<T>(bias));
   }, {double(x.numel()), 0});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+GradcheckInputs two_matrices(Rng& r, Device d) { return {param({3, 4}, r, d), param({3, 4}, r, d)}; }
+GradcheckInputs one_matrix(Rng& r, Device d) { return {param({3, 4}, r, d)}; }
+
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"add", "add", "[3,4] + [3,4]", two_matrices, [](In x) { return add(x[0], x[1]); }},
+    {"sub", "sub", "[3,4] - [3,4]", two_matrices, [](In x) { return sub(x[0], x[1]); }},
+    {"mul", "mul", "[3,4] * [3,4]", two_matrices, [](In x) { return mul(x[0], x[1]); }},
+    {"mul", "mul_same_input", "x * x (a tensor used twice)", one_matrix, [](In x) { return mul(x[0], x[0]); }},
+    {"scale", "scale", "0.7 * [3,4]", one_matrix, [](In x) { return scale(x[0], 0.7); }},
+    {"scale_by", "scale_by", "g[1] * [3,4]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({3, 4}, r, d), param({1}, r, d)}; },
+     [](In x) { return scale_by(x[0], x[1]); }},
+    {"add_bias", "add_bias", "[2,3,4] + b[4]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 4}, r, d), param({4}, r, d)}; },
+     [](In x) { return add_bias(x[0], x[1]); }},
+});
+
+}  // namespace
 
 }  // namespace bf

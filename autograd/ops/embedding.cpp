@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -37,5 +38,20 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
     k.embedding_backward(n, dim, ids.data<int32_t>(), dy, grad_data<T>(table));
   }, {0.0, 0});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"embedding", "embedding", "table [6,4], ids [2,3] (repeats)",
+     [](Rng& r, Device d) {
+       return GradcheckInputs{param({6, 4}, r, d), Tensor::from_vector<int32_t>({1, 5, 1, 0, 5, 5}, Shape{2, 3}, d)};
+     },
+     [](In x) { return embedding(x[0], x[1]); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -1,5 +1,6 @@
 // Head split/merge: [B, T, H*dk] <-> [B, H, T, dk]. A permutation P has the gradient P^T: the backward of
 // split is merge (accumulating) and vice versa.
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -34,5 +35,21 @@ Tensor merge_heads(const Tensor& x) {
     k.split_heads(B, T_, heads, dk, dy, grad_data<T>(x), true);
   });
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"split_heads", "split_heads", "[2,3,6] -> [2,2,3,3]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 6}, r, d)}; },
+     [](In x) { return split_heads(x[0], 2); }},
+    {"merge_heads", "merge_heads", "[2,2,3,3] -> [2,3,6]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 3}, r, d)}; },
+     [](In x) { return merge_heads(x[0]); }},
+});
+
+}  // namespace
 
 }  // namespace bf

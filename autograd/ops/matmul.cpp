@@ -3,6 +3,7 @@
 // and when A is stored transposed (trans_a) its gradient is the transpose of that: dA = op(B) G^T.
 // Every gradient is one GEMM with transpose flags and beta = 1 (accumulate); nothing is copied.
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -90,5 +91,39 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (bias.defined() && bias.requires_grad()) k.sum_rows_acc(rows, out, dy, grad_data<T>(bias));
   }, {2.0 * rows * in * out, 0});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+// Each transpose combination, and the batched (per-head) form.
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases([] {
+  std::vector<GradcheckCase> cases;
+  for (int flags = 0; flags < 4; ++flags) {
+    const bool ta = flags & 1, tb = flags & 2;
+    cases.push_back({"matmul", std::string("matmul") + (ta || tb ? "_" : "") + (ta ? "ta" : "") + (tb ? "tb" : ""),
+                     std::string(ta ? "[4,3]^T" : "[3,4]") + (tb ? " x [5,4]^T" : " x [4,5]"),
+                     [ta, tb](Rng& r, Device d) {
+                       return GradcheckInputs{param(ta ? Shape{4, 3} : Shape{3, 4}, r, d),
+                                              param(tb ? Shape{5, 4} : Shape{4, 5}, r, d)};
+                     },
+                     [ta, tb](In x) { return matmul(x[0], x[1], ta, tb); }});
+  }
+  cases.push_back({"matmul", "matmul_batched", "[2,2,3,4] x [2,2,5,4]^T",
+                   [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 4}, r, d), param({2, 2, 5, 4}, r, d)}; },
+                   [](In x) { return matmul(x[0], x[1], false, true); }});
+  cases.push_back({"linear", "linear", "[2,3,4] W[5,4] b[5]",
+                   [](Rng& r, Device d) {
+                     return GradcheckInputs{param({2, 3, 4}, r, d), param({5, 4}, r, d), param({5}, r, d)};
+                   },
+                   [](In x) { return linear(x[0], x[1], x[2]); }});
+  cases.push_back({"linear", "linear_no_bias", "[6,4] W[3,4]",
+                   [](Rng& r, Device d) { return GradcheckInputs{param({6, 4}, r, d), param({3, 4}, r, d)}; },
+                   [](In x) { return linear(x[0], x[1]); }});
+  return cases;
+}());
+
+}  // namespace
 
 }  // namespace bf

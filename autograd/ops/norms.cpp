@@ -1,5 +1,6 @@
 // LayerNorm and RMSNorm over the last axis. Forward saves the per-row statistics the backward needs.
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -59,5 +60,23 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
     k.rms_norm_backward(rows, cols, T(eps), x.data<T>(), weight.data<T>(), rms.data<T>(), dy, dx, dw);
   }, {5.0 * x.numel(), static_cast<int64_t>(rms.nbytes())});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"layer_norm", "layer_norm", "[2,3,6] w[6] b[6]",
+     [](Rng& r, Device d) {
+       return GradcheckInputs{param({2, 3, 6}, r, d, -2, 2), param({6}, r, d, 0.5, 1.5), param({6}, r, d)};
+     },
+     [](In x) { return layer_norm(x[0], x[1], x[2], 1e-5); }},
+    {"rms_norm", "rms_norm", "[2,3,6] w[6]",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 6}, r, d, -2, 2), param({6}, r, d, 0.5, 1.5)}; },
+     [](In x) { return rms_norm(x[0], x[1], 1e-5); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -1,4 +1,5 @@
 // Reductions over an axis, and reshape. The tensor is viewed as [outer, len, inner] around the axis.
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -55,5 +56,22 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     k.axpy(x.numel(), T(1), dy, grad_data<T>(x));
   });
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+GradcheckInputs cube(Rng& r, Device d) { return {param({2, 3, 4}, r, d)}; }
+
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"sum", "sum", "[2,3,4] over axis 1", cube, [](In x) { return sum(x[0], 1); }},
+    {"mean", "mean", "[2,3,4] over axis -1", cube, [](In x) { return mean(x[0], -1); }},
+    {"sum_all", "sum_all", "[2,3,4]", cube, [](In x) { return sum_all(x[0]); }},
+    {"reshape", "reshape", "[2,3,4] -> [6,4]", cube,
+     [](In x) { return mul(reshape(x[0], {6, 4}), reshape(x[0], {6, 4})); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "autograd/op_checks.h"
+#include "autograd/gradcheck_cases.h"
 #include "autograd/op_glue.h"
 #include "autograd/op_registry.h"
 #include "autograd/ops.h"
@@ -61,5 +62,25 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore
                              dy, grad_data<T>(logits));
   }, {4.0 * logits.numel(), static_cast<int64_t>(row_lse.nbytes())});
 }
+
+
+// ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
+namespace {
+using namespace gradcheck_inputs;
+using In = const GradcheckInputs&;
+[[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
+    {"softmax", "softmax", "[2,3,5]", [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 5}, r, d, -2, 2)}; },
+     [](In x) { return softmax(x[0]); }},
+    {"softmax", "softmax_causal", "[2,2,4,4] causal",
+     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 4, 4}, r, d, -2, 2)}; },
+     [](In x) { return softmax(x[0], true); }},
+    {"cross_entropy", "cross_entropy", "logits [5,7], targets [5] (one ignored)",
+     [](Rng& r, Device d) {
+       return GradcheckInputs{param({5, 7}, r, d, -2, 2), Tensor::from_vector<int32_t>({3, 0, -1, 6, 3}, Shape{5}, d)};
+     },
+     [](In x) { return cross_entropy(x[0], x[1], -1); }},
+});
+
+}  // namespace
 
 }  // namespace bf

@@ -1,8 +1,8 @@
 // The fused attention probabilities (causal_attention_probs) against the unfused composition it replaces,
 // attention_mix(softmax(scale(scores, s), causal), ...), forward values and every gradient, for shaped
-// attention (Eq. 5), skipinit (Eq. 4) and plain softmax attention, in f32 and f64; and that `probs` is A.
-// (Each of the unfused ops has its own naive-loop test and gradcheck; the fused op has its gradcheck in
-// autograd/gradcheck_cases.cpp.)
+// attention (Eq. 5), skipinit (Eq. 4) and plain softmax attention, in f32 and f64; and that its form without a mix is A = softmax(s * scores, causal). (Each of the unfused
+// ops has its own naive-loop test and gradcheck; the fused op has its gradcheck cases in
+// autograd/ops/attention_probs.cpp.)
 #include <doctest/doctest.h>
 
 #include "../backends/naive.h"
@@ -40,7 +40,9 @@ Result run(bool fused, Mix mix, uint64_t seed) {
 
   Tensor out, probs;
   if (fused) {
-    out = bf::causal_attention_probs(scores, s, alpha, beta, gamma, c, &probs);
+    out = bf::causal_attention_probs(scores, s, alpha, beta, gamma, c);
+    bf::NoGradGuard no_grad;  // A for the comparison only, off the tape
+    probs = bf::causal_attention_probs(scores, s);
   } else {
     probs = bf::softmax(bf::scale(scores, s), /*causal=*/true);
     out = mix == Mix::none ? probs : bf::attention_mix(probs, alpha, beta, gamma, c);

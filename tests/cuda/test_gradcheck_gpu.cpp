@@ -1,5 +1,5 @@
 // Gradcheck in f64 on the GPU for every op: the same cases as `bareformer gradcheck` and tests/autograd
-// (autograd/gradcheck_cases.cpp), with their inputs made on the cuda device, so the forward and backward
+// (registered at the end of each autograd/ops/*.cpp), with their inputs made on the cuda device, so the forward and backward
 // kernels that run are the CUDA ones. Central differences against the tape's gradients, per element.
 #include <doctest/doctest.h>
 

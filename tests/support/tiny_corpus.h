@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
 #include "io/token_file.h"
+#include "train/trainer.h"
 
 namespace bf::test {
 
@@ -29,5 +31,13 @@ inline std::filesystem::path make_corpus(const std::string& name) {
   return dir;
 }
 
+// Training options for a test: no progress bar, the log discarded.
+inline TrainOptions quiet() {
+  static std::ostringstream sink;
+  TrainOptions o;
+  o.progress = false;
+  o.log = &sink;
+  return o;
+}
 
 }  // namespace bf::test

@@ -15,6 +15,7 @@
 #include "train/trainer.h"
 
 using namespace bf;
+using bf::test::quiet;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,14 +30,6 @@ std::string write_config(const fs::path& data, const std::string& out_dir, const
   "run": {"steps": 12, "log_every": 4, "eval_every": 0, "eval_batches": 2, "threads": 2, "out_dir": ")" + out_dir + R"("}
 })");
   return path;
-}
-
-TrainOptions quiet() {
-  static std::ostringstream sink;
-  TrainOptions o;
-  o.progress = false;
-  o.log = &sink;
-  return o;
 }
 
 }  // namespace

@@ -218,8 +218,10 @@ TEST_CASE("hardening: prepare stores a file name that is not UTF-8 escaped, and 
   CHECK_FALSE(fs::exists(dir / "blocked/val.bin"));
 }
 
-TEST_CASE("hardening: a run that skips non-finite steps still evaluates and checkpoints at its end") {
-  ScratchDir dir("skip_last");
+namespace {
+
+// A 20-step tiny pre_ln run in dir that skips non-finite steps.
+bf::Config skipping_run(const ScratchDir& dir) {
   make_tiny_run_files(dir);
   bf::Config c;
   c.model = bf::preset_model("pre_ln");
@@ -229,10 +231,23 @@ TEST_CASE("hardening: a run that skips non-finite steps still evaluates and chec
   c.run.steps = 20, c.run.log_every = 5, c.run.eval_every = 0, c.run.eval_batches = 1, c.run.threads = 1;
   c.run.out_dir = dir / "run";
   c.run.skip_nonfinite_steps = true;
-  std::ostringstream log;
+  return c;
+}
+
+bf::TrainOptions logged_to(std::ostringstream& log) {
   bf::TrainOptions options;
   options.progress = false;
   options.log = &log;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("hardening: a run that skips non-finite steps still evaluates and checkpoints at its end") {
+  ScratchDir dir("skip_last");
+  const bf::Config c = skipping_run(dir);
+  std::ostringstream log;
+  bf::TrainOptions options = logged_to(log);
   options.after_backward = [](int64_t step, bf::Gpt& model) {  // only the last step goes bad (1 of 20)
     if (step == 19) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, NAN);
   };
@@ -246,19 +261,9 @@ TEST_CASE("hardening: a run that skips non-finite steps still evaluates and chec
 
 TEST_CASE("hardening: a run that skips more than a fraction of its steps stops with an error") {
   ScratchDir dir("skip_many");
-  make_tiny_run_files(dir);
-  bf::Config c;
-  c.model = bf::preset_model("pre_ln");
-  c.model.n_layer = 2, c.model.d_model = 16, c.model.n_head = 2, c.model.max_seq_len = 16;
-  c.data.dir = dir / "data";
-  c.data.seq_len = 16, c.data.batch_size = 2;
-  c.run.steps = 20, c.run.log_every = 5, c.run.eval_every = 0, c.run.eval_batches = 1, c.run.threads = 1;
-  c.run.out_dir = dir / "run";
-  c.run.skip_nonfinite_steps = true;
+  const bf::Config c = skipping_run(dir);
   std::ostringstream log;
-  bf::TrainOptions options;
-  options.progress = false;
-  options.log = &log;
+  bf::TrainOptions options = logged_to(log);
   options.after_backward = [](int64_t step, bf::Gpt& model) {  // every step from the 5th on goes bad
     if (step >= 4) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
   };

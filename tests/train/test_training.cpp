@@ -13,6 +13,7 @@
 #include "train/trainer.h"
 
 using namespace bf;
+using bf::test::quiet;
 namespace fs = std::filesystem;
 
 namespace {
@@ -28,14 +29,6 @@ Config tiny_run(const fs::path& dir, const std::string& preset, int steps) {
   c.run.out_dir = (dir / ("run_" + preset + "_" + std::to_string(steps))).string();
   c.run.threads = 2;
   return c;
-}
-
-TrainOptions quiet() {
-  static std::ostringstream sink;
-  TrainOptions o;
-  o.progress = false;
-  o.log = &sink;
-  return o;
 }
 
 }  // namespace
