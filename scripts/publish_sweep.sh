@@ -10,11 +10,15 @@ out_dir=$(sed -n 's/.*"out_dir": *"\([^"]*\)".*/\1/p' "$sweep" | head -1)
 dest=${2:-docs/experiments/runs/$(basename "$out_dir")}
 bf=${BAREFORMER:-./build/bareformer}
 mkdir -p "$dest"
-# Finished runs only (an "end" event after the last "start"; the whole-split "final_eval" may follow it):
-# a run still training would be published with numbers it has not reached yet.
+# Finished runs only: an "end" event after the last "start" and, when the sweep evaluates on the whole split,
+# the "final_eval" after that end. A run still training, or still being evaluated, would be published with
+# numbers it has not reached yet.
+whole_split=0
+grep -q '"final_eval": *"whole_split"' "$sweep" && whole_split=1
 (cd "$out_dir" && find . -name metrics.jsonl) | while read -r f; do
   run=$(dirname "$f")
-  if ! awk '/"event":"start"/ { done = 0 } /"event":"end"/ { done = 1 } END { exit !done }' "$out_dir/$f"; then
+  if ! awk -v need_eval=$whole_split '/"event":"start"/ { done = 0; evaluated = 0 } /"event":"end"/ { done = 1 }
+       /"event":"final_eval"/ { if (done) evaluated = 1 } END { exit !(done && (evaluated || !need_eval)) }' "$out_dir/$f"; then
     echo "skipped $out_dir/$run: not finished" >&2
     continue
   fi
