@@ -12,6 +12,7 @@
 // alike, and is still tight enough that a wrong leading dimension or transpose (an O(1) error) fails.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -158,13 +159,16 @@ TEST_CASE("every f32 GEMM provider runs on the one OpenMP pool: no threads of it
   };
   const int before = bf::cpu_threads();
   bf::configure_cpu_threads(2);
-  const int64_t m = 256;
-  std::vector<float> a(m * m, 0.5f), b(m * m, 0.25f), c(m * m);
+  const int64_t m = 256, batch = 4;
+  // Sized for the batched call, the larger one: batch products of [m/2, m] x [m, m/2] (k = m).
+  std::vector<float> a(batch * (m / 2) * m, 0.5f), b(batch * m * (m / 2), 0.25f), c(m * m);
   for (const auto& p : bf::cpu_gemm_providers<float>()) {
     CAPTURE(std::string(p.name));
     p.gemm(false, true, m, m, m, 1.0f, a.data(), b.data(), 0.0f, c.data());
-    p.gemm_batched(4, true, false, m / 2, m / 2, m, 1.0f, a.data(), b.data(), 0.0f, c.data());
-    CHECK(c[0] == doctest::Approx(0.125 * m));
+    CHECK(std::count(c.begin(), c.end(), 0.125f * m) == m * m);  // every element: k = m terms of 0.5 x 0.25
+    std::fill(c.begin(), c.end(), 0.0f);
+    p.gemm_batched(batch, true, false, m / 2, m / 2, m, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    CHECK(std::count(c.begin(), c.end(), 0.125f * m) == batch * (m / 2) * (m / 2));
     // The main thread is the pool's first thread: 2 in all. OpenBLAS's pthreads build would add 2 more.
     CHECK(threads_now() <= 2);
   }
