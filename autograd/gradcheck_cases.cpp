@@ -55,5 +55,15 @@ Tensor constant(const Shape& shape, Rng& rng, Device device, double lo, double h
   return Tensor::uniform(shape, rng, lo, hi, DType::f64, device);
 }
 
+GradcheckInputs shaped_attention_inputs(Rng& rng, Device device) {
+  Tensor centring = constant({3, 3}, rng, device);
+  return {param({2, 2, 3, 3}, rng, device), param({2}, rng, device), param({2}, rng, device),
+          param({2}, rng, device), centring};
+}
+
+GradcheckInputs skipinit_attention_inputs(Rng& rng, Device device) {
+  return {param({2, 2, 3, 3}, rng, device), param({2}, rng, device), param({2}, rng, device)};
+}
+
 }  // namespace gradcheck_inputs
 }  // namespace bf

@@ -36,6 +36,10 @@ Tensor param(const Shape& shape, Rng& rng, Device device, double lo = -1.0, doub
 Tensor away_from_zero(const Shape& shape, Rng& rng, Device device, double margin = 0.1);
 // Uniform in [lo, hi], f64, no gradient: a constant input (the centring matrix C).
 Tensor constant(const Shape& shape, Rng& rng, Device device, double lo = 0.0, double hi = 1.0);
+// Attention probabilities (or scores) [2, 2, 3, 3] with per-head gains [2]: alpha, beta, gamma and a
+// constant C [3, 3] (shaped attention, Eq. 5; C drawn first), or alpha and beta only (skipinit, Eq. 4).
+GradcheckInputs shaped_attention_inputs(Rng& rng, Device device);
+GradcheckInputs skipinit_attention_inputs(Rng& rng, Device device);
 
 }  // namespace gradcheck_inputs
 }  // namespace bf

@@ -38,7 +38,6 @@ Tensor gelu(const Tensor& x) {
   }, {8.0 * x.numel(), 0});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

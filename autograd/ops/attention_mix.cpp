@@ -47,7 +47,6 @@ Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, c
   }, {4.0 * a.numel(), 0});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
@@ -55,14 +54,10 @@ using In = const GradcheckInputs&;
 // Shaped attention (Eq. 5) and its skipinit form (Eq. 4); C is a constant input.
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"attention_mix", "attention_mix", "A [2,2,3,3], alpha/beta/gamma [2], C [3,3]",
-     [](Rng& r, Device d) {
-       Tensor centring = constant({3, 3}, r, d);
-       return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d), param({2}, r, d),
-                              centring};
-     },
+     shaped_attention_inputs,
      [](In x) { return attention_mix(x[0], x[1], x[2], x[3], x[4]); }},
     {"attention_mix", "attention_mix_skipinit", "A [2,2,3,3], alpha/beta [2]",
-     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+     skipinit_attention_inputs,
      [](In x) { return attention_mix(x[0], x[1], x[2]); }},
 });
 

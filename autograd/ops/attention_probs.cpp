@@ -77,7 +77,6 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
   }, {(mix ? 10.0 : 6.0) * scores.numel(), saved});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
@@ -85,14 +84,10 @@ using In = const GradcheckInputs&;
 // Shaped (Eq. 5), skipinit (Eq. 4) and softmax attention; C is a constant input.
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"causal_attention_probs", "causal_attention_probs", "scores [2,2,3,3], s 0.7, alpha/beta/gamma [2], C [3,3]",
-     [](Rng& r, Device d) {
-       Tensor centring = constant({3, 3}, r, d);
-       return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d), param({2}, r, d),
-                              centring};
-     },
+     shaped_attention_inputs,
      [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2], x[3], x[4]); }},
     {"causal_attention_probs", "causal_attention_probs_skipinit", "scores [2,2,3,3], s 0.7, alpha/beta [2]",
-     [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 3, 3}, r, d), param({2}, r, d), param({2}, r, d)}; },
+     skipinit_attention_inputs,
      [](In x) { return causal_attention_probs(x[0], 0.7, x[1], x[2]); }},
     {"causal_attention_probs", "causal_attention_probs_plain", "scores [2,2,4,4], s 0.7",
      [](Rng& r, Device d) { return GradcheckInputs{param({2, 2, 4, 4}, r, d)}; },

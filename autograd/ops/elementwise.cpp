@@ -89,7 +89,6 @@ Tensor add_bias(const Tensor& x, const Tensor& bias) {
   }, {double(x.numel()), 0});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

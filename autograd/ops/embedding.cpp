@@ -39,7 +39,6 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
   }, {0.0, 0});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

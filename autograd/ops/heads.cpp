@@ -36,7 +36,6 @@ Tensor merge_heads(const Tensor& x) {
   });
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

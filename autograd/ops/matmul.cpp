@@ -92,7 +92,6 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }, {2.0 * rows * in * out, 0});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

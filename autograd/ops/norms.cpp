@@ -61,7 +61,6 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   }, {5.0 * x.numel(), static_cast<int64_t>(rms.nbytes())});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

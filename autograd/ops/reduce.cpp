@@ -57,7 +57,6 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   });
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;

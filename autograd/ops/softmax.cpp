@@ -63,7 +63,6 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore
   }, {4.0 * logits.numel(), static_cast<int64_t>(row_lse.nbytes())});
 }
 
-
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
