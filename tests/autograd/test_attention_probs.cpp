@@ -1,8 +1,8 @@
 // The fused attention probabilities (causal_attention_probs) against the unfused composition it replaces,
 // attention_mix(softmax(scale(scores, s), causal), ...), forward values and every gradient, for shaped
-// attention (Eq. 5), skipinit (Eq. 4) and plain softmax attention, in f32 and f64; and that its form without a mix is A = softmax(s * scores, causal). (Each of the unfused
-// ops has its own naive-loop test and gradcheck; the fused op has its gradcheck cases in
-// autograd/ops/attention_probs.cpp.)
+// attention (Eq. 5), skipinit (Eq. 4) and plain softmax attention, in f32 and f64; and that its form
+// without a mix is A = softmax(s * scores, causal). (Each of the unfused ops has its own naive-loop test
+// and gradcheck; the fused op has its gradcheck cases in autograd/ops/attention_probs.cpp.)
 #include <doctest/doctest.h>
 
 #include "../backends/naive.h"
