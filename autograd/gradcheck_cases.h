@@ -27,8 +27,10 @@ const std::vector<GradcheckCase>& gradcheck_cases();
 // Called once per op file, during static initialisation: `const bool registered = register_gradcheck_cases({...});`
 bool register_gradcheck_cases(std::vector<GradcheckCase> cases);
 
-// Inputs for the cases.
+// Inputs for the cases, and `In`, the argument type of a case's op lambda: `[](In x) { return relu(x[0]); }`.
 namespace gradcheck_inputs {
+
+using In = const GradcheckInputs&;
 
 // Uniform in [lo, hi], f64, requires grad.
 Tensor param(const Shape& shape, Rng& rng, Device device, double lo = -1.0, double hi = 1.0);

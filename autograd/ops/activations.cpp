@@ -41,7 +41,6 @@ Tensor gelu(const Tensor& x) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 // Inputs kept away from the kink at 0.
 GradcheckInputs kinked(Rng& r, Device d) { return {away_from_zero({3, 5}, r, d)}; }
 

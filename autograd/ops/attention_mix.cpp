@@ -50,7 +50,6 @@ Tensor attention_mix(const Tensor& a, const Tensor& alpha, const Tensor& beta, c
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 // Shaped attention (Eq. 5) and its skipinit form (Eq. 4); C is a constant input.
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"attention_mix", "attention_mix", "A [2,2,3,3], alpha/beta/gamma [2], C [3,3]",

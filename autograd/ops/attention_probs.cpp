@@ -80,7 +80,6 @@ Tensor causal_attention_probs(const Tensor& scores, double s, const Tensor& alph
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 // Shaped (Eq. 5), skipinit (Eq. 4) and softmax attention; C is a constant input.
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"causal_attention_probs", "causal_attention_probs", "scores [2,2,3,3], s 0.7, alpha/beta/gamma [2], C [3,3]",

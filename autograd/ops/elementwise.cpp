@@ -92,7 +92,6 @@ Tensor add_bias(const Tensor& x, const Tensor& bias) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 GradcheckInputs two_matrices(Rng& r, Device d) { return {param({3, 4}, r, d), param({3, 4}, r, d)}; }
 GradcheckInputs one_matrix(Rng& r, Device d) { return {param({3, 4}, r, d)}; }
 

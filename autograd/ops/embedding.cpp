@@ -42,7 +42,6 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"embedding", "embedding", "table [6,4], ids [2,3] (repeats)",
      [](Rng& r, Device d) {

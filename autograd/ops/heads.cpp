@@ -39,7 +39,6 @@ Tensor merge_heads(const Tensor& x) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"split_heads", "split_heads", "[2,3,6] -> [2,2,3,3]",
      [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 6}, r, d)}; },

@@ -95,7 +95,6 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 // Each transpose combination, and the batched (per-head) form.
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases([] {
   std::vector<GradcheckCase> cases;

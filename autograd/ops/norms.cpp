@@ -64,7 +64,6 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"layer_norm", "layer_norm", "[2,3,6] w[6] b[6]",
      [](Rng& r, Device d) {

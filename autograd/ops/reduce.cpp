@@ -60,7 +60,6 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 GradcheckInputs cube(Rng& r, Device d) { return {param({2, 3, 4}, r, d)}; }
 
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({

@@ -66,7 +66,6 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int32_t ignore
 // ---- gradcheck cases (autograd/gradcheck_cases.h), run by `bareformer gradcheck` and the tests ----
 namespace {
 using namespace gradcheck_inputs;
-using In = const GradcheckInputs&;
 [[maybe_unused]] const bool gradcheck_cases_registered = register_gradcheck_cases({
     {"softmax", "softmax", "[2,3,5]", [](Rng& r, Device d) { return GradcheckInputs{param({2, 3, 5}, r, d, -2, 2)}; },
      [](In x) { return softmax(x[0]); }},

@@ -50,6 +50,7 @@
 #include "train/checkpoint.h"
 #include "io/token_file.h"
 #include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace {
 
@@ -101,10 +102,7 @@ bf::Config small_run(const fs::path& data, const std::string& device, const std:
 
 bf::TrainSummary run(const bf::Config& config) {
   std::ostringstream log;
-  bf::TrainOptions options;
-  options.progress = false;
-  options.log = &log;
-  return bf::train(config, options);
+  return bf::train(config, bf::test::quiet(log));
 }
 
 void check_steps(const std::vector<double>& gpu, const std::vector<double>& cpu, double bound, const char* what) {

@@ -17,6 +17,7 @@
 #include "nn/gpt.h"
 #include "io/token_file.h"
 #include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace {
 
@@ -98,10 +99,7 @@ TEST_CASE("bf::train with run.device = cuda stops with the reason") {
   config.run.device = bf::Device::cuda;
   config.run.out_dir = (dir / "run").string();
   std::ostringstream log;
-  bf::TrainOptions options;
-  options.progress = false;
-  options.log = &log;
-  CHECK_THROWS_WITH_AS(bf::train(config, options), expected_message().c_str(), bf::Error);
+  CHECK_THROWS_WITH_AS(bf::train(config, bf::test::quiet(log)), expected_message().c_str(), bf::Error);
   CHECK_FALSE(fs::exists(dir / "run"));  // refused before anything is written
   fs::remove_all(dir);
 }

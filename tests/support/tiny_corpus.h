@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
 #include "io/token_file.h"
-#include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace bf::test {
 
@@ -29,15 +28,6 @@ inline std::filesystem::path make_corpus(const std::string& name) {
   write_token_file((dir / "train.bin").string(), 256, train);
   write_token_file((dir / "val.bin").string(), 256, val);
   return dir;
-}
-
-// Training options for a test: no progress bar, the log discarded.
-inline TrainOptions quiet() {
-  static std::ostringstream sink;
-  TrainOptions o;
-  o.progress = false;
-  o.log = &sink;
-  return o;
 }
 
 }  // namespace bf::test

@@ -19,6 +19,7 @@
 #include "io/safetensors.h"
 #include "io/token_file.h"
 #include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace fs = std::filesystem;
 
@@ -254,9 +255,7 @@ TEST_CASE("errors: skipped non-finite steps are recorded in metrics.jsonl (skip 
   c.run.skip_nonfinite_steps = true;
   c.run.max_skipped_fraction = 0.5;  // 3 of 8 steps go bad here
   std::ostringstream log;
-  bf::TrainOptions options;
-  options.progress = false;
-  options.log = &log;
+  bf::TrainOptions options = bf::test::quiet(log);
   options.after_backward = [](int64_t step, bf::Gpt& model) {  // steps 3, 5 and 7 (0-based 2, 4, 6) go bad
     if (step == 2 || step == 4 || step == 6) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
   };
@@ -300,10 +299,8 @@ TEST_CASE("errors: a fresh run starts metrics.jsonl empty and removes temp files
   write_bytes(dead, "partial");
   write_bytes(live, "being written");
   write_bytes(other, "user file");
-  bf::TrainOptions options;
-  options.progress = false;
   std::ostringstream log;
-  options.log = &log;
+  const bf::TrainOptions options = bf::test::quiet(log);
   bf::train(c, options);
   const std::string metrics = bf::read_whole_file(c.run.out_dir + "/metrics.jsonl");
   CHECK(metrics.find("\"loss\": 99") == std::string::npos);

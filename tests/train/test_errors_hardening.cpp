@@ -24,6 +24,7 @@
 #include "io/safetensors.h"
 #include "io/token_file.h"
 #include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace fs = std::filesystem;
 
@@ -234,20 +235,13 @@ bf::Config skipping_run(const ScratchDir& dir) {
   return c;
 }
 
-bf::TrainOptions logged_to(std::ostringstream& log) {
-  bf::TrainOptions options;
-  options.progress = false;
-  options.log = &log;
-  return options;
-}
-
 }  // namespace
 
 TEST_CASE("hardening: a run that skips non-finite steps still evaluates and checkpoints at its end") {
   ScratchDir dir("skip_last");
   const bf::Config c = skipping_run(dir);
   std::ostringstream log;
-  bf::TrainOptions options = logged_to(log);
+  bf::TrainOptions options = bf::test::quiet(log);
   options.after_backward = [](int64_t step, bf::Gpt& model) {  // only the last step goes bad (1 of 20)
     if (step == 19) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, NAN);
   };
@@ -263,7 +257,7 @@ TEST_CASE("hardening: a run that skips more than a fraction of its steps stops w
   ScratchDir dir("skip_many");
   const bf::Config c = skipping_run(dir);
   std::ostringstream log;
-  bf::TrainOptions options = logged_to(log);
+  bf::TrainOptions options = bf::test::quiet(log);
   options.after_backward = [](int64_t step, bf::Gpt& model) {  // every step from the 5th on goes bad
     if (step >= 4) model.parameters().get("blocks.0.mlp.fc.weight").value.grad().set({0, 0}, INFINITY);
   };

@@ -10,6 +10,7 @@
 #include "child_process.h"
 #include "io/token_file.h"
 #include "train/trainer.h"
+#include "quiet_training.h"
 
 namespace fs = std::filesystem;
 using bf::test::ScratchDir;
@@ -33,10 +34,8 @@ void interrupted_run(const ScratchDir& dir) {
   "run": {"steps": 2, "log_every": 1, "eval_every": 2, "eval_batches": 1, "threads": 1, "out_dir": ")" + dir / "run" + R"("}
 })");
   bf::Config config = bf::load_config(dir / "tiny.json", {"run.steps=6", "optim.lr=0.002", "run.checkpoint_every=2"});
-  bf::TrainOptions options;
   std::ostringstream log;
-  options.log = &log;
-  options.progress = false;
+  bf::TrainOptions options = bf::test::quiet(log);
   options.after_backward = [](int64_t step, bf::Gpt&) {
     if (step == 4) throw std::runtime_error("stopped");
   };
